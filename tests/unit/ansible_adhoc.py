@@ -1,0 +1,34 @@
+"""Run one module through the ansible CLI, isolated from the project's configuration."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_module(workdir: Path, module: str, args: dict, check: bool = False) -> dict:
+    """Run ``module`` on localhost with ``args``; return the host's result from the JSON callback."""
+    config = workdir / "ansible.cfg"
+    config.write_text("[defaults]\n")
+    env = {
+        **os.environ,
+        "ANSIBLE_CONFIG": str(config),
+        "ANSIBLE_HOME": str(workdir / "ansible-home"),
+        "ANSIBLE_COLLECTIONS_PATH": str(REPO / "collections"),
+        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+        "ANSIBLE_LOAD_CALLBACK_PLUGINS": "true",
+        "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json",
+        "ANSIBLE_LOCALHOST_WARNING": "false",
+        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
+    }
+    command = [
+        str(Path(sys.executable).with_name("ansible")), "localhost", "-i", "localhost,", "-c", "local",
+        "-m", module, "-a", json.dumps(args),
+    ] + (["--check"] if check else [])
+    proc = subprocess.run(command, env=env, cwd=workdir, capture_output=True, text=True, timeout=120)
+    assert proc.stdout, proc.stderr
+    return json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
