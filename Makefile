@@ -1,0 +1,70 @@
+# strata: the commands the README gives, in the order a newcomer runs them.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(abspath $(VENV))/bin
+AWS_ENDPOINT_URL ?= http://127.0.0.1:4566
+INVENTORY ?= inventories/local
+
+export PATH := $(BIN):$(PATH)
+export PYTHONPATH := $(CURDIR)/tools$(if $(PYTHONPATH),:$(PYTHONPATH))
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+
+EMULATOR := $(BIN)/python -m strata_emulator --endpoint $(AWS_ENDPOINT_URL) --state-dir $(CURDIR)/.strata/emulator
+SETUP_STAMP := $(VENV)/.strata-setup
+
+.PHONY: help setup local deploy teardown emulator-start emulator-stop emulator-status \
+        test lint unit molecule clean constraints
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+setup: $(SETUP_STAMP) ## create .venv with everything strata and its tests need (idempotent)
+
+$(SETUP_STAMP): requirements.txt constraints.txt requirements.yml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
+	$(BIN)/ansible-galaxy collection install -r requirements.yml
+	touch $@
+
+constraints: setup ## re-pin constraints.txt from the current .venv
+	{ echo "# Every package make setup installs, pinned (regenerate with: make constraints)."; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^pip=='; } > constraints.txt
+
+emulator-start: setup ## start the local AWS emulator on AWS_ENDPOINT_URL (waits until it answers)
+	$(EMULATOR) start
+
+emulator-stop: ## stop the emulator that emulator-start started
+	@if [ -x $(BIN)/python ]; then $(EMULATOR) stop; fi
+
+emulator-status: setup ## tell whether the emulator is running
+	$(EMULATOR) status
+
+local: emulator-start ## deploy the whole stack to the local emulator
+	AWS_ENDPOINT_URL=$(AWS_ENDPOINT_URL) $(BIN)/ansible-playbook playbooks/deploy.yml -i inventories/local
+
+deploy: setup ## deploy to INVENTORY (default inventories/local)
+	$(BIN)/ansible-playbook playbooks/deploy.yml -i $(INVENTORY)
+
+teardown: setup ## back up, verify, then destroy INVENTORY's stack
+	$(BIN)/ansible-playbook playbooks/teardown.yml -i $(INVENTORY)
+
+test: setup lint unit molecule ## lint plus every test (what CI runs)
+
+lint: setup ## ansible-lint (production), yamllint, terraform fmt and validate
+	$(BIN)/yamllint -s .
+	$(BIN)/ansible-lint
+	$(BIN)/python tools/terraform_check.py
+
+unit: setup ## pytest: modules, emulator, Lambda handler
+	$(BIN)/python -m pytest
+
+molecule: setup ## molecule scenarios against an emulator on a free port
+	$(BIN)/molecule test --all
+
+clean: emulator-stop ## remove run-time files (never backups/)
+	rm -rf .strata/work .pytest_cache

@@ -1,0 +1,29 @@
+output "s3_bucket_name" {
+  description = "Name of the state bucket."
+  value       = aws_s3_bucket.state.id
+}
+
+output "s3_bucket_arn" {
+  description = "ARN of the state bucket."
+  value       = aws_s3_bucket.state.arn
+}
+
+output "dynamodb_table_name" {
+  description = "Name of the lock table."
+  value       = aws_dynamodb_table.lock.name
+}
+
+output "dynamodb_table_arn" {
+  description = "ARN of the lock table."
+  value       = aws_dynamodb_table.lock.arn
+}
+
+output "backend_configuration" {
+  description = "S3 backend settings for the layers that keep their state in this bucket (add key and the lock mode)."
+  value = {
+    bucket         = aws_s3_bucket.state.id
+    region         = var.aws_region
+    dynamodb_table = aws_dynamodb_table.lock.name
+    encrypt        = true
+  }
+}

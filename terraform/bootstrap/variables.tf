@@ -1,0 +1,62 @@
+variable "project_name" {
+  description = "Project name, used in resource names and tags."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,28}[a-z0-9]$", var.project_name))
+    error_message = "project_name must be 3-30 characters of lowercase letters, digits and hyphens, starting and ending with a letter or digit."
+  }
+}
+
+variable "aws_region" {
+  description = "AWS region of the state bucket and lock table."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$", var.aws_region))
+    error_message = "aws_region must look like an AWS region name, e.g. eu-west-1."
+  }
+}
+
+variable "aws_s3_use_path_style" {
+  description = "Address S3 with path-style URLs (needed by local emulators)."
+  type        = bool
+  default     = false
+}
+
+variable "state_bucket_name" {
+  description = "Name of the S3 bucket that holds every layer's Terraform state (globally unique)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_bucket_name)) && !can(regex("\\.\\.|^\\d+\\.\\d+\\.\\d+\\.\\d+$", var.state_bucket_name))
+    error_message = "state_bucket_name must be a valid S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens."
+  }
+}
+
+variable "lock_table_name" {
+  description = "Name of the DynamoDB table used for state locking."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_.-]{3,255}$", var.lock_table_name))
+    error_message = "lock_table_name must be 3-255 characters of letters, digits, '_', '-' and '.'."
+  }
+}
+
+variable "noncurrent_version_expiration_days" {
+  description = "Days after which noncurrent versions of state objects (and of .tflock lock files) expire."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.noncurrent_version_expiration_days >= 1
+    error_message = "noncurrent_version_expiration_days must be at least 1."
+  }
+}
+
+variable "force_destroy" {
+  description = "Allow destroying the state bucket while it still holds objects. strata sets it only during an explicit bootstrap teardown."
+  type        = bool
+  default     = false
+}

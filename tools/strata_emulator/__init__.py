@@ -1,0 +1,1 @@
+"""strata's local AWS emulator: moto's server with documented fidelity patches."""
