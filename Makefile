@@ -63,8 +63,9 @@ lint: setup ## ansible-lint (production), yamllint, terraform fmt and validate
 unit: setup ## pytest: modules, emulator, Lambda handler
 	$(BIN)/python -m pytest
 
-molecule: setup ## molecule scenarios against an emulator on a free port
-	$(BIN)/molecule test --all
+molecule: setup ## molecule scenarios, each against an emulator of its own on a free port
+	STRATA_MOLECULE_PORT=$$($(BIN)/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
+	  $(BIN)/molecule test --all
 
 clean: emulator-stop ## remove run-time files (never backups/)
 	rm -rf .strata/work .pytest_cache

@@ -1,0 +1,34 @@
+"""What the molecule scenario's checks share: boto3 clients on the scenario's emulator."""
+from __future__ import annotations
+
+import os
+
+import boto3
+import pytest
+
+PROJECT = "molecule"
+ENV = "local"
+REGION = "us-east-1"
+
+
+@pytest.fixture(scope="session")
+def session():
+    assert os.environ.get("AWS_ENDPOINT_URL"), "AWS_ENDPOINT_URL must point at the scenario's emulator"
+    return boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+    )
+
+
+@pytest.fixture(scope="session")
+def account_id(session):
+    return session.client("sts").get_caller_identity()["Account"]
+
+
+@pytest.fixture(scope="session")
+def state_bucket(account_id):
+    return f"{PROJECT}-tfstate-{account_id}"
+
+
+@pytest.fixture(scope="session")
+def work_dir():
+    return os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "work", f"{PROJECT}-{ENV}")
