@@ -1,6 +1,7 @@
 """What the molecule scenario's checks share: boto3 clients on the scenario's emulator."""
 from __future__ import annotations
 
+import json
 import os
 
 import boto3
@@ -32,3 +33,16 @@ def state_bucket(account_id):
 @pytest.fixture(scope="session")
 def work_dir():
     return os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "work", f"{PROJECT}-{ENV}")
+
+
+@pytest.fixture(scope="session")
+def stateful_outputs(session, state_bucket):
+    """The stateful layer's outputs, read from its state in the bucket."""
+    body = session.client("s3").get_object(Bucket=state_bucket, Key=f"{ENV}/stateful/terraform.tfstate")["Body"].read()
+    return {name: output["value"] for name, output in json.loads(body)["outputs"].items()}
+
+
+@pytest.fixture(scope="session")
+def stateless_outputs(session, state_bucket):
+    body = session.client("s3").get_object(Bucket=state_bucket, Key=f"{ENV}/stateless/terraform.tfstate")["Body"].read()
+    return {name: output["value"] for name, output in json.loads(body)["outputs"].items()}
