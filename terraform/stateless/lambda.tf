@@ -1,0 +1,73 @@
+resource "aws_cloudwatch_log_group" "lambda" {
+  name              = local.log_group_name
+  retention_in_days = var.log_retention_days
+}
+
+data "aws_iam_policy_document" "lambda_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "lambda" {
+  name               = local.function_name
+  description        = "Runs the ${var.project_name} visitor counter (${var.env})"
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+}
+
+# Least privilege: the counter's own operations on its one table, and writing to its
+# own log group. Lambda names the log streams, so the group's ARN ends in ":*", the
+# form AWS itself grants Lambda execution roles.
+data "aws_iam_policy_document" "lambda" {
+  statement {
+    sid       = "VisitsTable"
+    actions   = [for operation in local.table_operations : "dynamodb:${operation}"]
+    resources = [local.stateful.dynamodb_table_arn]
+  }
+
+  statement {
+    sid       = "OwnLogGroup"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.lambda.arn}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "lambda" {
+  name   = "visits-counter"
+  role   = aws_iam_role.lambda.id
+  policy = data.aws_iam_policy_document.lambda.json
+}
+
+resource "aws_lambda_function" "counter" {
+  function_name    = local.function_name
+  description      = "Counts the visits of the ${var.project_name} site (${var.env})"
+  role             = aws_iam_role.lambda.arn
+  runtime          = "python3.12"
+  handler          = "app.handler"
+  filename         = var.lambda_zip_path
+  source_code_hash = var.lambda_zip_base64sha256
+  memory_size      = 128
+  timeout          = 5
+
+  environment {
+    variables = {
+      TABLE_NAME     = local.stateful.dynamodb_table_name
+      ALLOWED_ORIGIN = local.site_origin
+    }
+  }
+
+  # The log group and the permission to write to it exist before the first invocation.
+  depends_on = [aws_cloudwatch_log_group.lambda, aws_iam_role_policy.lambda]
+
+  lifecycle {
+    precondition {
+      condition     = var.lambda_zip_path != "" && var.lambda_zip_base64sha256 != ""
+      error_message = "lambda_zip_path and lambda_zip_base64sha256 must name the built package: they may be empty only to destroy the layer."
+    }
+  }
+}
