@@ -341,3 +341,11 @@ def test_s3_deny_statements_that_hold_still_deny(aws_session, condition):
     with pytest.raises(ClientError) as denied:
         s3.put_object(Bucket=bucket, Key="k", Body=b"v")
     assert denied.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_s3_condition_on_a_key_the_request_lacks_does_not_hold(aws_session):
+    """AWS evaluates a condition on an absent key as false, so such a Deny does not apply."""
+    s3 = aws_session.client("s3")
+    bucket = _bucket_with_policy(s3, _deny({"StringEquals": {"aws:SourceVpce": "vpce-123"}}))
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"

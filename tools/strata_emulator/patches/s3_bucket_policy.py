@@ -12,8 +12,9 @@ AWS: a statement applies only when all its conditions hold; the Bool operator co
 the context value case-insensitively; ``aws:SecureTransport`` is "true" for requests
 made over TLS. All of strata's calls to AWS use TLS, and the emulator stands in for those
 endpoints (reached over loopback), so its requests are evaluated as secure-transport
-requests. A statement whose conditions do not hold is skipped; one that holds applies
-as before (an unconditional or matching Deny still denies).
+requests. A statement whose conditions do not hold is skipped, and so is one whose
+condition names a key the request does not carry (AWS evaluates such a condition as
+false); one that holds applies as before (an unconditional or matching Deny still denies).
 """
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ def apply() -> None:
         permitted = False
         for statement in statements:
             evaluated = IAMPolicyStatement(statement)
-            if not evaluated._check_conditions(SECURE_TRANSPORT_CONTEXT):
+            keys = {key for values in statement.get("Condition", {}).values() for key in values}
+            if not keys <= SECURE_TRANSPORT_CONTEXT.keys() or not evaluated._check_conditions(SECURE_TRANSPORT_CONTEXT):
                 continue
             result = evaluated.is_action_permitted(action, resource, None, SECURE_TRANSPORT_CONTEXT)
             if result == PermissionResult.DENIED:
