@@ -15,6 +15,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
 EMULATOR := $(BIN)/python -m strata_emulator --endpoint $(AWS_ENDPOINT_URL) --state-dir $(CURDIR)/.strata/emulator
 SETUP_STAMP := $(VENV)/.strata-setup
+FREE_PORT := $(BIN)/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 
 .PHONY: help setup local deploy teardown emulator-start emulator-stop emulator-status \
         test lint unit molecule clean constraints
@@ -64,7 +65,7 @@ unit: setup ## pytest: modules, emulator, Lambda handler
 	$(BIN)/python -m pytest
 
 molecule: setup ## molecule scenarios, each against an emulator of its own on a free port
-	STRATA_MOLECULE_PORT=$$($(BIN)/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
+	STRATA_MOLECULE_PORT=$$($(FREE_PORT)) STRATA_MOLECULE_PORT_TEARDOWN=$$($(FREE_PORT)) \
 	  $(BIN)/molecule test --all
 
 clean: emulator-stop ## remove run-time files (never backups/)
