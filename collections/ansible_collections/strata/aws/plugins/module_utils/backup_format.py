@@ -1,0 +1,436 @@
+"""The on-disk format of a strata backup, in one place: layout, atomic writes, per-resource
+part records, the manifest, and verification of a backup against its manifest.
+
+A backup is a directory::
+
+    dynamodb/<table>.jsonl.gz     one item per line, DynamoDB typed JSON (B and BS in base64)
+    s3/<bucket>/index.jsonl.gz    one object per line: key, file, size, sha256, md5, etag,
+                                  last_modified, fetched_at, content_type, metadata and the
+                                  other headers restored with it
+    s3/<bucket>/objects/xx/<h>    the object's bytes; <h> is the SHA-256 of its key, because
+                                  S3 keys are not file paths (a key can be both an object and
+                                  the prefix of others, contain "..", or exceed name limits)
+    parts/<kind>.<name>.json      completion record of one exported resource
+    manifest.json                 written last and atomically from the part records
+
+A backup without ``manifest.json`` is incomplete. Every file is written under a temporary
+name and renamed into place once whole, so an interrupted writer leaves no finished file.
+
+Standard library only.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime
+import gzip
+import hashlib
+import json
+import os
+import tempfile
+
+FORMAT = "strata-backup"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+PARTS_DIR = "parts"
+CHUNK = 1024 * 1024
+_MAX_REPORTED_PROBLEMS = 20
+
+
+class BackupError(Exception):
+    """A backup, manifest or restore precondition is not met; ``details`` go to the caller."""
+
+    def __init__(self, msg, **details):
+        super().__init__(msg)
+        self.msg = msg
+        self.details = details
+
+
+# --- layout -------------------------------------------------------------------------------
+
+
+def table_file(table):
+    return f"dynamodb/{table}.jsonl.gz"
+
+
+def bucket_index(bucket):
+    return f"s3/{bucket}/index.jsonl.gz"
+
+
+def object_file(bucket, key):
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return f"s3/{bucket}/objects/{digest[:2]}/{digest}"
+
+
+def resolve(backup_dir, relpath):
+    """Absolute path of ``relpath`` inside ``backup_dir``; refuses paths that leave it."""
+    root = os.path.realpath(backup_dir)
+    path = os.path.realpath(os.path.join(root, relpath))
+    if os.path.commonpath([root, path]) != root:
+        raise BackupError(f"path {relpath!r} in the backup points outside {backup_dir}")
+    return path
+
+
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- files --------------------------------------------------------------------------------
+
+
+class HashingWriter:
+    """A write-only file object that hashes (SHA-256) and counts what passes through it."""
+
+    def __init__(self, raw):
+        self._raw = raw
+        self._sha = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data):
+        self._sha.update(data)
+        self.size += len(data)
+        return self._raw.write(data)
+
+    def flush(self):
+        self._raw.flush()
+
+    def hexdigest(self):
+        return self._sha.hexdigest()
+
+
+@contextlib.contextmanager
+def atomic_file(path):
+    """Yield a ``HashingWriter`` on a temporary sibling of ``path``, renamed to ``path`` only
+    when the block completes; on any error the temporary file is removed.
+
+    Files are created private (mode 0600): backups hold the data of the stack.
+    """
+    directory, name = os.path.split(path)
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            out = HashingWriter(raw)
+            yield out
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def gzip_stream(out):
+    """A gzip writer on ``out`` with reproducible headers (no name, no timestamp)."""
+    return gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=6, mtime=0)
+
+
+def write_json(path, data):
+    with atomic_file(path) as out:
+        out.write(json.dumps(data, indent=2, sort_keys=True).encode("utf-8") + b"\n")
+
+
+def read_json(path):
+    with open(path, "rb") as handle:
+        return json.load(handle)
+
+
+def read_gzip_lines(path):
+    """Yield each line of a gzip JSON-lines file, decoded."""
+    with gzip.open(path, "rb") as handle:
+        for line in handle:
+            yield json.loads(line)
+
+
+def sha256_file(path):
+    """(hex SHA-256, size in bytes) of the file at ``path``, read in chunks."""
+    sha = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(CHUNK), b""):
+            sha.update(chunk)
+            size += len(chunk)
+    return sha.hexdigest(), size
+
+
+# --- part records and manifest ------------------------------------------------------------
+
+KINDS = {"dynamodb": "tables", "s3": "buckets"}
+SECTION_FIELDS = {
+    "tables": {"name", "item_count", "file", "bytes", "sha256"},
+    "buckets": {"name", "object_count", "bytes", "index", "index_bytes", "index_sha256"},
+}
+
+
+def _part_path(dest, kind, name):
+    return os.path.join(dest, PARTS_DIR, f"{kind}.{name}.json")
+
+
+def start_part(dest, kind, name, check_mode=False):
+    """Prepare ``dest`` for exporting one resource: refuse a finished backup (one with a
+    manifest) and drop the resource's earlier part record so that a failed re-export can
+    never leave a record pointing at an older file (not in check mode)."""
+    if os.path.exists(os.path.join(dest, MANIFEST)):
+        raise BackupError(
+            f"dest {dest} already holds a finished backup ({MANIFEST}); "
+            "backups are written once: choose a new directory",
+            dest=dest,
+        )
+    if not check_mode:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(_part_path(dest, kind, name))
+
+
+def finish_part(dest, kind, name, entry, source):
+    """Record that one resource is completely exported (``entry`` goes into the manifest)."""
+    write_json(_part_path(dest, kind, name), {"entry": entry, "source": source})
+
+
+def _where(relpath, label):
+    return f"{relpath} ({label})" if label else relpath
+
+
+def _check_size(dest, relpath, size, problems, label=None):
+    """Whether the file exists with the recorded size; a problem is noted when it does not."""
+    try:
+        actual = os.path.getsize(resolve(dest, relpath))
+    except FileNotFoundError:
+        problems.append(f"{_where(relpath, label)}: file is missing")
+        return False
+    if actual != size:
+        problems.append(f"{_where(relpath, label)}: size is {actual} bytes, recorded {size}")
+        return False
+    return True
+
+
+def build_manifest(dest, env, tables, buckets, allow_pending=False):
+    """The manifest for ``dest`` from the part records of exactly ``tables`` and ``buckets``,
+    and the resources still pending.
+
+    Refuses when a resource has no part record, when one of its files (table file, bucket
+    index, object file) is missing or has another size, or when the resources come from
+    different sources. With ``allow_pending`` (check mode, where the exports wrote nothing)
+    resources without a part record are returned as pending instead, and the manifest is
+    None while any is.
+    """
+    if not tables and not buckets:
+        raise BackupError("a manifest needs at least one table or bucket; both lists are empty")
+    problems = []
+    pending = []
+    sources = {}
+    sections = {"tables": [], "buckets": []}
+    for kind, names in (("dynamodb", tables), ("s3", buckets)):
+        for name in names:
+            path = _part_path(dest, kind, name)
+            if not os.path.exists(path):
+                if allow_pending:
+                    pending.append(f"{KINDS[kind][:-1]} {name}")
+                else:
+                    problems.append(f"{KINDS[kind][:-1]} {name}: not exported into {dest} ({path} is missing)")
+                continue
+            part = read_json(path)
+            entry = part["entry"]
+            if kind == "dynamodb":
+                _check_size(dest, entry["file"], entry["bytes"], problems)
+            elif _check_size(dest, entry["index"], entry["index_bytes"], problems):
+                for obj in read_gzip_lines(resolve(dest, entry["index"])):
+                    _check_size(dest, obj["file"], obj["size"], problems, f"s3://{name}/{obj['key']}")
+            sources[json.dumps(part["source"], sort_keys=True)] = part["source"]
+            sections[KINDS[kind]].append(entry)
+    if problems:
+        raise BackupError(_summary("refusing to write the manifest", problems), problems=problems)
+    if len(sources) > 1:
+        raise BackupError(
+            "refusing to write the manifest: the resources were exported from different sources "
+            f"{list(sources.values())}; back them up into separate directories",
+        )
+    if pending:
+        return None, pending
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "created_at": utc_now(),
+        "source": dict(next(iter(sources.values())), env=env),
+        **sections,
+    }
+    return manifest, pending
+
+
+def write_manifest(dest, env, tables, buckets, check_mode=False):
+    """Write ``dest``'s manifest from its part records.
+
+    Returns ``changed``, ``path``, ``manifest`` and ``pending``. A manifest that already
+    exists for the same env, tables and buckets is left as it is (changed False); one for
+    anything else is refused. In check mode nothing is written, and resources not exported
+    yet (the exports wrote nothing either) are listed in ``pending``, the manifest then
+    being None.
+    """
+    path = os.path.join(dest, MANIFEST)
+    if os.path.exists(path):
+        manifest = load_manifest(dest)
+        held = (manifest["source"].get("env"), [t["name"] for t in manifest["tables"]],
+                [b["name"] for b in manifest["buckets"]])
+        if held != (env, list(tables), list(buckets)):
+            raise BackupError(
+                f"{path} already exists for env {held[0]!r}, tables {held[1]}, buckets {held[2]}; "
+                "a finished backup is never rewritten: choose a new directory"
+            )
+        return {"changed": False, "path": path, "manifest": manifest, "pending": []}
+    manifest, pending = build_manifest(dest, env, tables, buckets, allow_pending=check_mode)
+    if not check_mode:
+        write_json(path, manifest)
+    return {"changed": True, "path": path, "manifest": manifest, "pending": pending}
+
+
+def load_manifest(src):
+    path = os.path.join(src, MANIFEST)
+    if not os.path.exists(path):
+        raise BackupError(f"{src} has no {MANIFEST}: the backup is incomplete or not a backup")
+    try:
+        manifest = read_json(path)
+    except ValueError as exc:
+        raise BackupError(f"{path} is not valid JSON: {exc}") from exc
+    if not isinstance(manifest, dict):
+        raise BackupError(f"{path} is not a backup manifest (not a JSON object)")
+    found = (manifest.get("format"), manifest.get("format_version"))
+    if found != (FORMAT, FORMAT_VERSION):
+        raise BackupError(
+            f"{path}: format {found[0]!r} version {found[1]!r}, expected {FORMAT!r} version {FORMAT_VERSION}"
+        )
+    for section, fields in SECTION_FIELDS.items():
+        entries = manifest.get(section)
+        if not isinstance(entries, list) or not all(isinstance(e, dict) and fields <= e.keys() for e in entries):
+            raise BackupError(f"{path}: {section!r} must be a list of entries with {sorted(fields)}")
+    return manifest
+
+
+def select(manifest, section, name, what):
+    """The manifest entry of one table or bucket; ``name`` may be omitted when there is one."""
+    entries = manifest[section]
+    held = ", ".join(entry["name"] for entry in entries) or "none"
+    if name is None:
+        if len(entries) != 1:
+            raise BackupError(f"the backup holds {len(entries)} {section} ({held}); name the {what} to restore")
+        return entries[0]
+    for entry in entries:
+        if entry["name"] == name:
+            return entry
+    raise BackupError(f"{what} {name!r} is not in the backup; it holds: {held}")
+
+
+# --- verification -------------------------------------------------------------------------
+
+
+def _summary(head, problems):
+    shown = problems[:_MAX_REPORTED_PROBLEMS]
+    more = len(problems) - len(shown)
+    return f"{head}: " + "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+
+
+def _check_file(src, relpath, size, sha256, problems, label=None):
+    """Compare one file with its recorded size and SHA-256; True when it matches."""
+    where = _where(relpath, label)
+    try:
+        actual_sha, actual_size = sha256_file(resolve(src, relpath))
+    except FileNotFoundError:
+        problems.append(f"{where}: file is missing")
+        return False
+    except BackupError as exc:
+        problems.append(exc.msg)
+        return False
+    if actual_size != size:
+        problems.append(f"{where}: size is {actual_size} bytes, manifest says {size}")
+        return False
+    if actual_sha != sha256:
+        problems.append(f"{where}: sha256 is {actual_sha}, manifest says {sha256}")
+        return False
+    return True
+
+
+def _count_lines(src, relpath, problems):
+    """Number of JSON lines of a gzip file, or None (with a problem) when it is unreadable."""
+    count = 0
+    try:
+        for _ in read_gzip_lines(resolve(src, relpath)):
+            count += 1
+    except (OSError, EOFError, ValueError) as exc:
+        problems.append(f"{relpath}: unreadable after {count} lines ({exc})")
+        return None
+    return count
+
+
+def _verify_table(src, entry, problems):
+    if not _check_file(src, entry["file"], entry["bytes"], entry["sha256"], problems):
+        return
+    count = _count_lines(src, entry["file"], problems)
+    if count is not None and count != entry["item_count"]:
+        problems.append(f"{entry['file']}: holds {count} items, manifest says {entry['item_count']}")
+
+
+def _verify_bucket(src, entry, problems):
+    index = entry["index"]
+    if not _check_file(src, index, entry["index_bytes"], entry["index_sha256"], problems):
+        return
+    count = total = 0
+    try:
+        for obj in read_gzip_lines(resolve(src, index)):
+            count += 1
+            total += obj["size"]
+            _check_file(src, obj["file"], obj["size"], obj["sha256"], problems,
+                        f"s3://{entry['name']}/{obj['key']}")
+    except (OSError, EOFError, ValueError, KeyError) as exc:
+        problems.append(f"{index}: unreadable after {count} objects ({exc})")
+        return
+    if count != entry["object_count"]:
+        problems.append(f"{index}: lists {count} objects, manifest says {entry['object_count']}")
+    if total != entry["bytes"]:
+        problems.append(f"{index}: objects total {total} bytes, manifest says {entry['bytes']}")
+
+
+def verify(src, tables=None, buckets=None):
+    """Re-read every file of the backup in ``src`` and check it against the manifest.
+
+    ``tables`` / ``buckets`` restrict the check to those resources (None: all of them).
+    Returns the manifest; raises ``BackupError`` naming every file that differs.
+    """
+    manifest = load_manifest(src)
+    problems = []
+    for entry in manifest["tables"]:
+        if tables is None or entry["name"] in tables:
+            _verify_table(src, entry, problems)
+    for entry in manifest["buckets"]:
+        if buckets is None or entry["name"] in buckets:
+            _verify_bucket(src, entry, problems)
+    if problems:
+        raise BackupError(_summary(f"backup {src} failed verification", problems), problems=problems)
+    return manifest
+
+
+def verified_entry(src, section, name, what):
+    """Verify the files of one table or bucket (``name``, or the only one of ``section``)
+    of the backup in ``src`` and return its manifest entry."""
+    entry = select(load_manifest(src), section, name, what)
+    verify(src, **{other: [entry["name"]] if other == section else [] for other in ("tables", "buckets")})
+    return entry
+
+
+def verify_live(manifest, count_items, count_objects):
+    """Compare the manifest's counts with live ones from ``count_items(table)`` and
+    ``count_objects(bucket)``; raises ``BackupError`` naming each resource that differs."""
+    problems = []
+    live = {"tables": {}, "buckets": {}}
+    for section, count, field, noun in (
+        ("tables", count_items, "item_count", "items"),
+        ("buckets", count_objects, "object_count", "objects"),
+    ):
+        for entry in manifest[section]:
+            actual = live[section][entry["name"]] = count(entry["name"])
+            if actual != entry[field]:
+                problems.append(
+                    f"{section[:-1]} {entry['name']}: live holds {actual} {noun}, "
+                    f"backup holds {entry[field]}"
+                )
+    if problems:
+        raise BackupError(_summary("backup does not match the live resources", problems),
+                          problems=problems, live=live)
+    return live

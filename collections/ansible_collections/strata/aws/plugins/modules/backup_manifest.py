@@ -1,0 +1,122 @@
+#!/usr/bin/python
+"""Ansible module: complete a strata backup by writing its manifest."""
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: backup_manifest
+short_description: Complete a strata backup by writing its manifest
+description:
+  - Collects the part records that M(strata.aws.dynamodb_export) and M(strata.aws.s3_backup)
+    wrote into O(dest) for exactly the O(tables) and O(buckets) named, and writes
+    C(manifest.json) atomically (temporary file, then rename). A backup without a manifest is
+    incomplete, so this is the last step of a backup.
+  - The manifest holds the format version, the creation time, the source (account, region,
+    custom endpoint, O(env)), per table its item count, file, size and sha256, and per bucket
+    its object count, total bytes, index file and the index's size and sha256 (the index holds
+    the sha256 of every object file).
+  - Refuses, naming each problem, when a named resource was not exported into O(dest), when one
+    of its files (table file, bucket index, any object file) is missing or has another size, or
+    when the resources were exported from different sources.
+  - Idempotent. A manifest already written for the same O(env), O(tables) and O(buckets) is
+    left as it is; a different one is refused.
+version_added: 0.1.0
+author: strata maintainers
+options:
+  dest:
+    description: The backup directory the exports wrote into.
+    type: path
+    required: true
+  env:
+    description: Environment label recorded as the backup's source, for example C(dev).
+    type: str
+    required: true
+  tables:
+    description: Tables that must be in the backup.
+    type: list
+    elements: str
+    default: []
+  buckets:
+    description: Buckets that must be in the backup.
+    type: list
+    elements: str
+    default: []
+notes:
+  - Supports check mode and writes nothing. Resources the exports have not written yet (as
+    in a whole backup run in check mode) are not an error there; the manifest is then not
+    returned.
+  - Makes no AWS request; the source comes from the exports' part records.
+seealso:
+  - module: strata.aws.backup_verify
+"""
+
+EXAMPLES = r"""
+- name: Complete the backup
+  strata.aws.backup_manifest:
+    dest: "backups/dev/{{ backup_timestamp }}"
+    env: dev
+    tables: [strata-visits-dev]
+    buckets: [strata-site-dev, strata-logs-dev]
+"""
+
+RETURN = r"""
+path:
+  description: Absolute path of the manifest.
+  returned: always
+  type: str
+  sample: /srv/strata/backups/dev/20250101T000000Z/manifest.json
+manifest:
+  description: The manifest (written, to be written in check mode, or already present).
+  returned: unless, in check mode, some resources are not exported yet
+pending:
+  description: In check mode, the resources not exported yet (always empty otherwise).
+  returned: always
+  type: list
+  elements: str
+  sample: [table strata-visits-dev, bucket strata-site-dev]
+  type: dict
+  sample:
+    format: strata-backup
+    format_version: 1
+    created_at: "2025-01-01T00:00:00Z"
+    source: {account: "123456789012", region: us-east-1, endpoint_url: null, env: dev}
+    tables:
+      - {name: strata-visits-dev, item_count: 3, file: dynamodb/strata-visits-dev.jsonl.gz,
+         bytes: 120, sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08}
+    buckets:
+      - {name: strata-site-dev, object_count: 2, bytes: 2048, index: s3/strata-site-dev/index.jsonl.gz,
+         index_bytes: 310, index_sha256: 60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752}
+"""
+
+import os
+
+from ansible_collections.strata.aws.plugins.module_utils.backup_format import write_manifest
+from ansible_collections.strata.aws.plugins.module_utils.backup_module import run
+
+
+def complete(module):
+    params = module.params
+    result = write_manifest(
+        params["dest"], params["env"], params["tables"], params["buckets"], check_mode=module.check_mode
+    )
+    result["path"] = os.path.abspath(result["path"])
+    if result["manifest"] is None:
+        del result["manifest"]
+    return result
+
+
+def main():
+    run(
+        {
+            "dest": {"type": "path", "required": True},
+            "env": {"type": "str", "required": True},
+            "tables": {"type": "list", "elements": "str", "default": []},
+            "buckets": {"type": "list", "elements": "str", "default": []},
+        },
+        complete,
+        aws=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,360 @@
+"""DynamoDB backup and restore against the emulator: every type survives, exports are
+atomic, verification catches corruption, restore modes keep or replace items."""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+from ansible_collections.strata.aws.plugins.module_utils.backup_aws import aws_client, source_identity
+from ansible_collections.strata.aws.plugins.module_utils.backup_dynamodb import (
+    count_items,
+    export_table,
+    restore_table,
+)
+from ansible_collections.strata.aws.plugins.module_utils.backup_format import (
+    BackupError,
+    verify,
+    verify_live,
+    write_manifest,
+)
+
+EVERY_TYPE = [
+    {
+        "pk": {"S": "every-type"},
+        "s": {"S": "plain"},
+        "unicode": {"S": "Zażółć gęślą jaźń · 日本語 · עברית"},
+        "emoji": {"S": "🦄👩‍👩‍👧‍👦🏳️‍🌈"},
+        "empty_s": {"S": ""},
+        "n_int": {"N": "42"},
+        "n_negative": {"N": "-17.25"},
+        "n_precise": {"N": "12345678901234567890123456789.012345678"},
+        "n_tiny": {"N": "-0.000000000000000000000000000000000000001"},
+        "n_huge": {"N": "9.9999999999999999999999999999999999999E+125"},
+        "b": {"B": bytes([0xFF, 0xFE, 0x00, 0x80, 0xC3, 0x28, 0x0A])},
+        "b_empty": {"B": b""},
+        "ss": {"SS": ["a", "ß", "🙂"]},
+        "ns": {"NS": ["1", "-2.5", "3.14159265358979323846264338327950288"]},
+        "bs": {"BS": [b"\x00", b"\xff\xff", bytes(range(256))]},
+        "bool_t": {"BOOL": True},
+        "bool_f": {"BOOL": False},
+        "null": {"NULL": True},
+        "l": {"L": [{"S": "x"}, {"N": "1"}, {"B": b"\x01\x02"}, {"NULL": True}, {"L": []}, {"M": {}}]},
+        "l_empty": {"L": []},
+        "m_empty": {"M": {}},
+        "m": {"M": {
+            "nested": {"M": {"deeper": {"M": {"bs": {"BS": [b"\xde\xad"]}, "ns": {"NS": ["0"]}}}}},
+            "list": {"L": [{"M": {"b": {"B": b"\xff"}}}, {"SS": ["only"]}]},
+            "key with spaces/and.dots": {"S": "\u0000 control \u001f chars"},
+        }},
+    },
+    {"pk": {"S": "ключ 🔑"}, "only": {"N": "0"}},
+    {"pk": {"S": "\u00e9"}, "composed": {"S": "e\u0301"}},
+]
+
+
+@pytest.fixture
+def ddb(emulator_endpoint):
+    return aws_client("dynamodb")
+
+
+@pytest.fixture
+def make_table(ddb):
+    """Create PAY_PER_REQUEST tables (hash key ``pk`` S by default); delete them afterwards."""
+    created = []
+
+    def make(keys=(("pk", "S", "HASH"),)):
+        name = f"backup-{uuid.uuid4().hex[:10]}"
+        ddb.create_table(
+            TableName=name,
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": n, "KeyType": k} for n, _, k in keys],
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for n, t, _ in keys],
+        )
+        created.append(name)
+        return name
+
+    yield make
+    for name in created:
+        ddb.delete_table(TableName=name)
+
+
+@pytest.fixture
+def source(ddb):
+    return source_identity(ddb)
+
+
+def put_items(ddb, table, items):
+    for start in range(0, len(items), 25):
+        requests = [{"PutRequest": {"Item": item}} for item in items[start:start + 25]]
+        response = ddb.batch_write_item(RequestItems={table: requests})
+        assert not response["UnprocessedItems"]
+
+
+def all_items(ddb, table, key="pk"):
+    items = []
+    for page in ddb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
+        items.extend(page["Items"])
+    return sorted(items, key=lambda item: repr(item[key]))
+
+
+def delete_all(ddb, table, key_names=("pk",)):
+    for item in all_items(ddb, table, key_names[0]):
+        ddb.delete_item(TableName=table, Key={name: item[name] for name in key_names})
+
+
+def numbered(count, start=0):
+    return [{"pk": {"S": f"item-{i:06d}"}, "n": {"N": str(i)}, "payload": {"B": os.urandom(16)}}
+            for i in range(start, start + count)]
+
+
+def backup(ddb, table, dest, source, **kwargs):
+    """Export ``table`` and complete the backup with its manifest."""
+    result = export_table(ddb, table, str(dest), source, **kwargs)
+    write_manifest(str(dest), "test", [table], [])
+    return result
+
+
+class FailingScans:
+    """A DynamoDB client whose Scan raises ``error`` from call number ``fail_at`` (1-based)
+    on, possibly only ``times`` times; everything else goes to the real client."""
+
+    def __init__(self, client, error, fail_at=1, times=None):
+        self._client = client
+        self._error = error
+        self._fail_at = fail_at
+        self._times = times
+        self.calls = 0
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def scan(self, **kwargs):
+        self.calls += 1
+        failing = self.calls >= self._fail_at and (self._times is None or self.calls < self._fail_at + self._times)
+        if failing:
+            raise self._error
+        return self._client.scan(**kwargs)
+
+
+def throttled():
+    return ClientError(
+        {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "Scan"
+    )
+
+
+def test_every_type_round_trips_exactly(ddb, make_table, source, tmp_path):
+    table = make_table()
+    put_items(ddb, table, EVERY_TYPE)
+    before = all_items(ddb, table)
+
+    result = backup(ddb, table, tmp_path, source)
+    assert result["item_count"] == len(EVERY_TYPE)
+    lines = [json.loads(line) for line in gzip.open(tmp_path / result["file"], "rt", encoding="utf-8")]
+    stored = next(line for line in lines if line["pk"] == {"S": "every-type"})
+    assert stored["n_precise"] == {"N": "12345678901234567890123456789.012345678"}
+    assert stored["b"] == {"B": "//4AgMMoCg=="}
+    assert stored["emoji"] == {"S": "🦄👩‍👩‍👧‍👦🏳️‍🌈"}
+
+    delete_all(ddb, table)
+    assert all_items(ddb, table) == []
+    restored = restore_table(ddb, str(tmp_path), mode="overwrite")
+    assert (restored["restored"], restored["unchanged"]) == (len(EVERY_TYPE), 0)
+    assert all_items(ddb, table) == before
+
+
+def test_composite_binary_key_round_trips_in_both_modes(ddb, make_table, source, tmp_path):
+    keys = (("id", "B", "HASH"), ("seq", "N", "RANGE"))
+    table = make_table(keys)
+    items = [{"id": {"B": bytes([i, 0xFF])}, "seq": {"N": str(-i)}, "v": {"S": f"v{i}"}} for i in range(60)]
+    put_items(ddb, table, items)
+    before = all_items(ddb, table, "id")
+    backup(ddb, table, tmp_path, source)
+
+    delete_all(ddb, table, ("id", "seq"))
+    put_items(ddb, table, items[:10])
+    result = restore_table(ddb, str(tmp_path), mode="missing")
+    assert (result["restored"], result["unchanged"]) == (50, 10)
+    assert all_items(ddb, table, "id") == before
+
+
+def test_ten_thousand_items_restore_into_another_table(ddb, make_table, source, tmp_path):
+    table, target = make_table(), make_table()
+    put_items(ddb, table, numbered(10_000))
+
+    exported = backup(ddb, table, tmp_path, source)
+    assert exported["item_count"] == 10_000
+    verify(str(tmp_path))
+    result = restore_table(ddb, str(tmp_path), table=target, mode="overwrite")
+    assert result == {"table": target, "source_table": table, "item_count": 10_000,
+                      "restored": 10_000, "unchanged": 0}
+    assert all_items(ddb, target) == all_items(ddb, table)
+
+
+def test_parallel_scan_exports_the_same_items(ddb, make_table, source, tmp_path):
+    table = make_table()
+    put_items(ddb, table, numbered(700))
+
+    def exported_lines(dest, segments):
+        result = export_table(ddb, table, str(dest), source, segments=segments, page_size=50)
+        with gzip.open(dest / result["file"], "rt", encoding="utf-8") as handle:
+            return result["item_count"], sorted(handle)
+
+    count1, lines1 = exported_lines(tmp_path / "one", 1)
+    count4, lines4 = exported_lines(tmp_path / "four", 4)
+    assert count1 == count4 == 700
+    assert lines1 == lines4
+
+
+def _leftovers(dest):
+    return sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("segments", [1, 4])
+def test_interrupted_export_leaves_no_file_and_no_manifest(ddb, make_table, source, tmp_path, segments):
+    table = make_table()
+    put_items(ddb, table, numbered(300))
+    failing = FailingScans(ddb, RuntimeError("connection lost mid-export"), fail_at=3)
+
+    with pytest.raises(RuntimeError, match="connection lost"):
+        export_table(failing, table, str(tmp_path), source, segments=segments, page_size=20)
+    assert failing.calls >= 3
+    assert _leftovers(tmp_path) == []
+
+    with pytest.raises(BackupError, match=f"table {table}: not exported"):
+        write_manifest(str(tmp_path), "test", [table], [])
+    assert not (tmp_path / "manifest.json").exists()
+
+
+def test_failed_reexport_does_not_leave_the_older_part_record(ddb, make_table, source, tmp_path):
+    table = make_table()
+    put_items(ddb, table, numbered(40))
+    export_table(ddb, table, str(tmp_path), source)
+    with pytest.raises(RuntimeError):
+        export_table(FailingScans(ddb, RuntimeError("boom")), table, str(tmp_path), source)
+    with pytest.raises(BackupError, match="not exported"):
+        write_manifest(str(tmp_path), "test", [table], [])
+
+
+def test_manifest_refuses_a_missing_file(ddb, make_table, source, tmp_path):
+    table = make_table()
+    put_items(ddb, table, numbered(5))
+    result = export_table(ddb, table, str(tmp_path), source)
+    os.unlink(result["path"])
+    with pytest.raises(BackupError, match=rf"{result['file']}: file is missing"):
+        write_manifest(str(tmp_path), "test", [table], [])
+    assert not (tmp_path / "manifest.json").exists()
+
+
+def test_finished_backup_is_never_modified(ddb, make_table, source, tmp_path):
+    table = make_table()
+    put_items(ddb, table, numbered(5))
+    backup(ddb, table, tmp_path, source)
+    assert write_manifest(str(tmp_path), "test", [table], [])["changed"] is False
+    for check_mode in (True, False):
+        with pytest.raises(BackupError, match="already holds a finished backup"):
+            export_table(ddb, table, str(tmp_path), source, check_mode=check_mode)
+    with pytest.raises(BackupError, match="already exists for env 'test'"):
+        write_manifest(str(tmp_path), "prod", [table], [])
+
+
+def test_throttled_scans_are_retried(ddb, make_table, source, tmp_path):
+    table = make_table()
+    put_items(ddb, table, numbered(30))
+    flaky = FailingScans(ddb, throttled(), fail_at=1, times=3)
+    result = export_table(flaky, table, str(tmp_path), source, retries=5)
+    assert result["item_count"] == 30
+    assert flaky.calls == 4
+
+
+def test_throttling_beyond_the_retries_fails_the_export(ddb, make_table, source, tmp_path):
+    table = make_table()
+    put_items(ddb, table, numbered(3))
+    with pytest.raises(ClientError, match="ProvisionedThroughputExceeded"):
+        export_table(FailingScans(ddb, throttled()), table, str(tmp_path), source, retries=2)
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_flipped_byte_fails_verify_and_restore(ddb, make_table, source, tmp_path):
+    table = make_table()
+    put_items(ddb, table, numbered(50))
+    result = backup(ddb, table, tmp_path, source)
+    data = bytearray(open(result["path"], "rb").read())
+    data[len(data) // 2] ^= 0x01
+    open(result["path"], "wb").write(bytes(data))
+
+    with pytest.raises(BackupError, match=rf"{result['file']}: sha256 is [0-9a-f]+, manifest says"):
+        verify(str(tmp_path))
+    delete_all(ddb, table)
+    with pytest.raises(BackupError, match="failed verification"):
+        restore_table(ddb, str(tmp_path), mode="overwrite")
+    assert all_items(ddb, table) == []
+
+
+def test_a_manifest_count_that_differs_fails_verify(ddb, make_table, source, tmp_path):
+    table = make_table()
+    put_items(ddb, table, numbered(8))
+    backup(ddb, table, tmp_path, source)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    manifest["tables"][0]["item_count"] = 9
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(BackupError, match="holds 8 items, manifest says 9"):
+        verify(str(tmp_path))
+
+
+def test_live_verify_compares_item_counts(ddb, make_table, source, tmp_path):
+    table = make_table()
+    put_items(ddb, table, numbered(120))
+    backup(ddb, table, tmp_path, source)
+    manifest = verify(str(tmp_path))
+
+    def count(name):
+        return count_items(ddb, name)
+
+    assert verify_live(manifest, count, lambda bucket: 0) == {"tables": {table: 120}, "buckets": {}}
+    put_items(ddb, table, numbered(1, start=500))
+    with pytest.raises(BackupError, match=f"table {table}: live holds 121 items, backup holds 120"):
+        verify_live(manifest, count, lambda bucket: 0)
+
+
+def test_restore_missing_keeps_existing_items_and_overwrite_replaces_them(ddb, make_table, source, tmp_path):
+    table = make_table()
+    items = numbered(30)
+    put_items(ddb, table, items)
+    backup(ddb, table, tmp_path, source)
+
+    changed = {"pk": {"S": "item-000001"}, "n": {"N": "-1"}}
+    ddb.put_item(TableName=table, Item=changed)
+    ddb.delete_item(TableName=table, Key={"pk": {"S": "item-000002"}})
+    new = {"pk": {"S": "not-in-backup"}, "n": {"N": "7"}}
+    ddb.put_item(TableName=table, Item=new)
+
+    assert restore_table(ddb, str(tmp_path), mode="missing", check_mode=True)["restored"] == 1
+    assert len(all_items(ddb, table)) == 30
+    result = restore_table(ddb, str(tmp_path), mode="missing")
+    assert (result["restored"], result["unchanged"]) == (1, 29)
+    current = {item["pk"]["S"]: item for item in all_items(ddb, table)}
+    assert current["item-000001"] == changed
+    assert current["item-000002"] == items[2]
+
+    result = restore_table(ddb, str(tmp_path), mode="overwrite")
+    assert (result["restored"], result["unchanged"]) == (30, 0)
+    current = {item["pk"]["S"]: item for item in all_items(ddb, table)}
+    assert current["item-000001"] == items[1]
+    assert current["not-in-backup"] == new
+
+
+def test_check_mode_export_writes_nothing(ddb, make_table, tmp_path):
+    table = make_table()
+    result = export_table(ddb, table, str(tmp_path / "b"), None, check_mode=True)
+    assert result["file"] == f"dynamodb/{table}.jsonl.gz"
+    assert not (tmp_path / "b").exists()
+
+
+def test_export_of_a_missing_table_names_it(ddb, tmp_path):
+    with pytest.raises(BackupError, match="table 'no-such-table' does not exist"):
+        export_table(ddb, "no-such-table", str(tmp_path), None)

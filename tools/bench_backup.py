@@ -1,0 +1,318 @@
+"""Benchmark strata's backup and restore against the local emulator, beside the seed docs'
+own commands (``aws dynamodb scan ... > file``, ``aws s3 sync``) on the same data.
+
+    python tools/bench_backup.py [--items 100000] [--objects 200] [--endpoint URL]
+
+Without ``--endpoint`` it starts the emulator in this process. It creates a table and a
+bucket, then runs every step in its own child process and records the child's peak RSS
+(VmHWM); the "raw boto3" rows are the emulator's own ceiling (a paginated Scan or GET
+that keeps nothing). The emulator is one process, so parallelism cannot speed it up
+(DESIGN.md section 4): compare rows with each other, not with real AWS.
+
+Not part of the test suite.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO / "collections"), str(REPO / "tools")]
+
+MIB = 1024 * 1024
+
+
+# --- steps (run in a child process each) ---------------------------------------------------
+
+
+def step(args):
+    """Run one measured step; print its JSON result."""
+    from ansible_collections.strata.aws.plugins.module_utils import backup_dynamodb, backup_format, backup_s3
+    from ansible_collections.strata.aws.plugins.module_utils.backup_aws import aws_client
+
+    ddb, s3 = aws_client("dynamodb", pool_size=16), aws_client("s3", pool_size=16)
+    source = {"account": "bench", "region": "us-east-1", "endpoint_url": args.endpoint}
+    name = args.step
+    if name == "baseline":
+        ddb.describe_table(TableName=args.table)
+        result = {}
+    elif name == "raw-scan":
+        count = sum(len(page["Items"]) for page in backup_dynamodb.scan_pages(ddb, args.table))
+        result = {"items": count}
+    elif name.startswith("export"):
+        exported = backup_dynamodb.export_table(ddb, args.table, args.dir, source, segments=args.segments)
+        result = {"items": exported["item_count"], "file_bytes": exported["bytes"]}
+    elif name == "s3-backup":
+        backed = backup_s3.backup_bucket(s3, args.bucket, args.dir, source, previous=args.previous,
+                                         concurrency=args.concurrency)
+        result = {"objects": backed["object_count"], "bytes": backed["bytes"],
+                  "downloaded_bytes": backed["downloaded_bytes"]}
+    elif name == "manifest":
+        backup_format.write_manifest(args.dir, "bench", [args.table], [args.bucket])
+        result = {}
+    elif name == "verify":
+        backup_format.verify(args.dir)
+        result = {}
+    elif name.startswith("restore"):
+        restored = backup_dynamodb.restore_table(ddb, args.dir, table=args.target, mode=args.mode,
+                                                 concurrency=args.concurrency)
+        result = {"items": restored["item_count"], "written": restored["restored"]}
+    elif name == "s3-restore":
+        restored = backup_s3.restore_bucket(s3, args.dir, bucket=args.target, concurrency=args.concurrency)
+        result = {"objects": restored["object_count"], "bytes": restored["uploaded_bytes"]}
+    elif name == "raw-get":
+        def get(key):
+            body = s3.get_object(Bucket=args.bucket, Key=key)["Body"]
+            return sum(len(chunk) for chunk in body.iter_chunks(MIB))
+
+        keys = [obj["Key"] for obj in backup_s3.list_objects(s3, args.bucket)]
+        with ThreadPoolExecutor(args.concurrency) as pool:
+            result = {"objects": len(keys), "bytes": sum(pool.map(get, keys))}
+    else:
+        raise SystemExit(f"unknown step {name!r}")
+    print(json.dumps(result))
+
+
+# --- the driver ---------------------------------------------------------------------------
+
+
+def _high_water_mib(pid):
+    """VmHWM of a running process in MiB (0 once it has exited)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def measure(command, stdout=None):
+    """Run ``command``; return (seconds, its peak RSS in MiB, its stdout text).
+
+    The peak is the child's VmHWM, polled every 20 ms until it exits. (``wait4``'s
+    ru_maxrss would not do: Linux carries the parent's RSS at fork into the child's
+    maximum, and the parent here holds the emulator's data.)
+    """
+    with tempfile.TemporaryFile() as errors, tempfile.TemporaryFile() as output:
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, stdout=stdout or output, stderr=errors)
+        peak = 0.0
+        while proc.poll() is None:
+            peak = max(peak, _high_water_mib(proc.pid))
+            time.sleep(0.02)
+        seconds = time.perf_counter() - start
+        if proc.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"{' '.join(map(str, command))} failed:\n{errors.read().decode(errors='replace')}")
+        output.seek(0)
+        return seconds, peak, output.read().decode()
+
+
+def run_step(args, name, **options):
+    command = [sys.executable, __file__, "--step", name, "--endpoint", args.endpoint,
+               "--table", args.table, "--bucket", args.bucket]
+    for key, value in options.items():
+        command += [f"--{key}", str(value)]
+    seconds, rss, out = measure(command)
+    return seconds, rss, json.loads(out)
+
+
+def seed(endpoint, items, objects, object_size, large_objects, large_size):
+    """Create the table and the bucket; return (table, bucket, typed JSON bytes of the items)."""
+    from ansible_collections.strata.aws.plugins.module_utils.backup_aws import aws_client
+    from ansible_collections.strata.aws.plugins.module_utils.backup_dynamodb import encode_item
+
+    ddb, s3 = aws_client("dynamodb", endpoint_url=endpoint, pool_size=8), aws_client("s3", endpoint_url=endpoint)
+    suffix = uuid.uuid4().hex[:8]
+    table, bucket = f"bench-{suffix}", f"bench-{suffix}"
+    ddb.create_table(
+        TableName=table, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+    )
+
+    def item(i):
+        return {
+            "pk": {"S": f"visit#{i:09d}"},
+            "count": {"N": str(i * 7)},
+            "ratio": {"N": f"{i / 3:.20f}"},
+            "page": {"S": f"/articles/{i % 997}/zażółć-{i % 13}"},
+            "digest": {"B": os.urandom(16)},
+            "tags": {"SS": [f"t{i % 5}", f"t{i % 7 + 5}"]},
+            "meta": {"M": {"ok": {"BOOL": i % 2 == 0}, "none": {"NULL": True},
+                           "hist": {"L": [{"N": str(i % 10)}, {"N": str(i % 100)}]}}},
+        }
+
+    def write(start):
+        batch = [item(i) for i in range(start, min(start + 25, items))]
+        requests = {table: [{"PutRequest": {"Item": it}} for it in batch]}
+        while requests:
+            requests = ddb.batch_write_item(RequestItems=requests).get("UnprocessedItems") or {}
+        return sum(len(json.dumps(encode_item(it))) + 1 for it in batch)
+
+    with ThreadPoolExecutor(8) as pool:
+        data_bytes = sum(pool.map(write, range(0, items, 25)))
+
+    s3.create_bucket(Bucket=bucket)
+    sizes = [object_size] * objects + [large_size] * large_objects
+    for i, size in enumerate(sizes):
+        s3.put_object(Bucket=bucket, Key=f"objects/{i:05d}.bin", Body=os.urandom(size),
+                      ContentType="application/octet-stream", Metadata={"n": str(i)})
+    return table, bucket, data_bytes
+
+
+def create_targets(endpoint, table):
+    """An empty table and two empty buckets to restore into."""
+    from ansible_collections.strata.aws.plugins.module_utils.backup_aws import aws_client
+
+    ddb, s3 = aws_client("dynamodb", endpoint_url=endpoint), aws_client("s3", endpoint_url=endpoint)
+    restored_table = f"{table}-restore"
+    ddb.create_table(
+        TableName=restored_table, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+    )
+    buckets = (f"{table}-restore", f"{table}-sync")
+    for bucket in buckets:
+        s3.create_bucket(Bucket=bucket)
+    return (restored_table, *buckets)
+
+
+def drive(args):
+    work = Path(tempfile.mkdtemp(prefix="strata-bench-"))
+    server = None
+    if args.endpoint is None:
+        from strata_emulator import launcher
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        server = launcher.start_in_thread("127.0.0.1", port)
+        args.endpoint = f"http://127.0.0.1:{port}"
+    os.environ.update(AWS_ENDPOINT_URL=args.endpoint, AWS_DEFAULT_REGION="us-east-1",
+                      AWS_ACCESS_KEY_ID=os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
+                      AWS_SECRET_ACCESS_KEY=os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"))
+    try:
+        print(f"seeding {args.items} items and {args.objects}+{args.large_objects} objects ...", file=sys.stderr)
+        started = time.perf_counter()
+        args.table, args.bucket, data_bytes = seed(
+            args.endpoint, args.items, args.objects, args.object_size, args.large_objects, args.large_size)
+        print(f"seeded in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        report(args, work, data_bytes)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if server is not None:
+            server.stop()
+
+
+def report(args, work, data_bytes):
+    rows = []
+    target_table, target_bucket, sync_bucket = create_targets(args.endpoint, args.table)
+    aws = shutil.which("aws")
+    aws_base = [aws, "--endpoint-url", args.endpoint, "--region", "us-east-1"] if aws else None
+
+    def row(label, seconds, rss, items=None, nbytes=None):
+        rows.append((label, seconds, rss, items, nbytes))
+        print(f"  {label}: {seconds:.1f} s", file=sys.stderr)
+
+    base_seconds, base_rss, _ = run_step(args, "baseline")
+    row("python + boto3 baseline (child process)", base_seconds, base_rss)
+
+    backup = work / "backup"
+    seconds, rss, out = run_step(args, "raw-scan")
+    row("DynamoDB raw boto3 Scan, items dropped", seconds, rss, out["items"], data_bytes)
+    seconds, rss, out = run_step(args, "export", dir=backup, segments=1)
+    row("DynamoDB strata export (segments=1)", seconds, rss, out["items"], data_bytes)
+    file_bytes = out["file_bytes"]
+    seconds, rss, out = run_step(args, "export-segmented", dir=work / "seg", segments=4)
+    row("DynamoDB strata export (segments=4)", seconds, rss, out["items"], data_bytes)
+    if aws_base:
+        with open(work / "scan.json", "wb") as sink:
+            seconds, rss, _ = measure(aws_base + ["dynamodb", "scan", "--table-name", args.table], stdout=sink)
+        row("DynamoDB `aws dynamodb scan > file`", seconds, rss, args.items, data_bytes)
+        scan_bytes = (work / "scan.json").stat().st_size
+
+    seconds, rss, out = run_step(args, "raw-get", concurrency=args.concurrency)
+    row(f"S3 raw boto3 GET x{args.concurrency}, bodies dropped", seconds, rss, out["objects"], out["bytes"])
+    seconds, rss, out = run_step(args, "s3-backup", dir=backup, concurrency=args.concurrency)
+    row(f"S3 strata backup (concurrency={args.concurrency})", seconds, rss, out["objects"], out["bytes"])
+    seconds, rss, out = run_step(args, "s3-backup", dir=work / "incr", previous=backup,
+                                 concurrency=args.concurrency)
+    row("S3 strata backup, incremental, nothing changed", seconds, rss, out["objects"], out["bytes"])
+    if aws_base:
+        seconds, rss, _ = measure(aws_base + ["s3", "sync", "--quiet", f"s3://{args.bucket}", str(work / "sync")])
+        row("S3 `aws s3 sync s3://bucket dir`", seconds, rss, args.objects + args.large_objects, out["bytes"])
+
+    run_step(args, "manifest", dir=backup)
+    seconds, rss, out = run_step(args, "verify", dir=backup)
+    row("strata verify (re-read and hash all files)", seconds, rss)
+
+    seconds, rss, out = run_step(args, "restore-overwrite", dir=backup, target=target_table,
+                                 mode="overwrite", concurrency=4)
+    row("DynamoDB strata restore, overwrite, empty table", seconds, rss, out["items"], data_bytes)
+    seconds, rss, out = run_step(args, "restore-missing", dir=backup, target=args.table, mode="missing",
+                                 concurrency=4)
+    row("DynamoDB strata restore, missing, all present", seconds, rss, out["items"], data_bytes)
+    seconds, rss, out = run_step(args, "s3-restore", dir=backup, target=target_bucket,
+                                 concurrency=args.concurrency)
+    row(f"S3 strata restore (concurrency={args.concurrency})", seconds, rss, out["objects"], out["bytes"])
+    if aws_base:
+        seconds, rss, _ = measure(aws_base + ["s3", "sync", "--quiet", str(work / "sync"), f"s3://{sync_bucket}"])
+        row("S3 `aws s3 sync dir s3://bucket`", seconds, rss, args.objects + args.large_objects, out["bytes"])
+
+    print_table(args, rows, base_rss, data_bytes, file_bytes, scan_bytes if aws_base else None, aws)
+
+
+def print_table(args, rows, base_rss, data_bytes, file_bytes, scan_bytes, aws):
+    print(f"\nstrata backup benchmark: {args.items} items ({data_bytes / MIB:.1f} MiB as typed JSON), "
+          f"{args.objects} x {args.object_size // 1024} KiB + {args.large_objects} x "
+          f"{args.large_size // MIB} MiB objects; emulator at {args.endpoint}")
+    print(f"export file: {file_bytes / MIB:.1f} MiB gzip JSON lines"
+          + (f"; `aws dynamodb scan` output: {scan_bytes / MIB:.1f} MiB JSON" if scan_bytes else ""))
+    if not aws:
+        print("the aws CLI is not installed: its rows are missing")
+    header = f"{'step':<52} {'seconds':>8} {'items/s':>9} {'MB/s':>7} {'peak RSS MiB':>13} {'over baseline':>14}"
+    print(header)
+    print("-" * len(header))
+    for label, seconds, rss, count, nbytes in rows:
+        rate = f"{count / seconds:9.0f}" if count else f"{'':9}"
+        mbps = f"{nbytes / 1e6 / seconds:7.2f}" if nbytes else f"{'':7}"
+        print(f"{label:<52} {seconds:8.2f} {rate} {mbps} {rss:13.1f} {rss - base_rss:14.1f}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--items", type=int, default=100_000, help="items in the table")
+    parser.add_argument("--objects", type=int, default=200, help="small objects in the bucket")
+    parser.add_argument("--object-size", type=int, default=256 * 1024, help="bytes per small object")
+    parser.add_argument("--large-objects", type=int, default=2, help="large objects in the bucket")
+    parser.add_argument("--large-size", type=int, default=64 * MIB, help="bytes per large object")
+    parser.add_argument("--concurrency", type=int, default=8, help="S3 transfer threads")
+    parser.add_argument("--endpoint", help="a running emulator (default: start one in this process)")
+    # Internal: what a measured child process runs.
+    for option in ("--step", "--table", "--bucket", "--dir", "--previous", "--target", "--mode"):
+        parser.add_argument(option, help=argparse.SUPPRESS)
+    parser.add_argument("--segments", type=int, default=1, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.step:
+        step(args)
+    else:
+        drive(args)
+
+
+if __name__ == "__main__":
+    main()
