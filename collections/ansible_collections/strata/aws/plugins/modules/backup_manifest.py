@@ -68,12 +68,6 @@ path:
 manifest:
   description: The manifest (written, to be written in check mode, or already present).
   returned: unless, in check mode, some resources are not exported yet
-pending:
-  description: In check mode, the resources not exported yet (always empty otherwise).
-  returned: always
-  type: list
-  elements: str
-  sample: [table strata-visits-dev, bucket strata-site-dev]
   type: dict
   sample:
     format: strata-backup
@@ -86,6 +80,12 @@ pending:
     buckets:
       - {name: strata-site-dev, object_count: 2, bytes: 2048, index: s3/strata-site-dev/index.jsonl.gz,
          index_bytes: 310, index_sha256: 60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752}
+pending:
+  description: In check mode, the resources not exported yet (always empty otherwise).
+  returned: always
+  type: list
+  elements: str
+  sample: [table strata-visits-dev, bucket strata-site-dev]
 """
 
 import os
