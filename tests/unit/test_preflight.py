@@ -1,0 +1,75 @@
+"""Bad input is refused before any AWS call, naming the variable, the value and what was expected.
+
+The playbook runs for real against an endpoint where nothing listens: a run that got as
+far as an AWS call would fail differently (the account could not be identified).
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_deploy(*extra: str, check: bool = False) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{_closed_port()}",
+        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    args = [str(Path(sys.executable).parent / "ansible-playbook"), str(ROOT / "playbooks" / "deploy.yml"),
+            "-i", str(ROOT / "inventories" / "local"), *extra]
+    if check:
+        args.append("--check")
+    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False)
+
+
+@pytest.mark.parametrize(
+    ("extra_vars", "expected"),
+    [
+        ("project_name=My_Site", "project_name is 'My_Site': expected 3 to 30 lowercase letters"),
+        ("project_name=", "project_name is '': expected 3 to 30 lowercase letters"),
+        ("project_name=ab", "project_name is 'ab': expected 3 to 30"),
+        ("project_name=" + "a" * 31, "expected 3 to 30"),
+        ("project_name=xn--site", "not starting with 'xn--' or 'sthree-'"),
+        ("env=Prod", "env is 'Prod': expected 2 to 16 lowercase letters"),
+        ("env=dev_1", "env is 'dev_1'"),
+        ("aws_region=moon-east-1", "aws_region is 'moon-east-1': expected an AWS region name"),
+        ("aws_region=", "aws_region is '': expected an AWS region name"),
+        ("aws_endpoint_url=ftp://x", "aws_endpoint_url is 'ftp://x': expected empty (real AWS) or a URL"),
+    ],
+)
+def test_invalid_input_fails_before_any_aws_call(extra_vars, expected):
+    result = run_deploy("-e", extra_vars)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert expected in output, output[-3000:]
+    assert "Ask STS who we are" not in result.stdout, "an AWS call was attempted"
+
+
+def test_a_missing_required_variable_is_named():
+    result = run_deploy("-e", "@" + str(ROOT / "tests" / "unit" / "data" / "no_project_name.yml"))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "project_name is '': expected 3 to 30" in output and "Ask STS who we are" not in result.stdout
+
+
+def test_valid_input_gets_as_far_as_aws_and_explains_the_missing_emulator():
+    result = run_deploy()
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "Cannot reach AWS as local" in output and "make emulator-start" in output, output[-3000:]
