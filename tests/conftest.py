@@ -1,8 +1,10 @@
-"""Shared fixtures: a patched local AWS emulator (moto server) on a free port."""
+"""Shared fixtures: a patched local AWS emulator (moto server) on a free port, and the
+visitor counter's table on it."""
 from __future__ import annotations
 
 import os
 import socket
+import uuid
 
 import boto3
 import pytest
@@ -48,3 +50,33 @@ _AWS_ENV = {
 def aws_session(emulator_endpoint):
     """A boto3 session whose clients talk to the emulator."""
     return boto3.session.Session(region_name="us-east-1")
+
+
+@pytest.fixture
+def visits_table(aws_session, monkeypatch):
+    """Make visitor-counter tables for the Lambda handler: ``visits_table(count, origin)``
+    creates a table keyed on ``stat`` whose counter item (Quantity, viewCount) holds ``count``,
+    points the handler at it (TABLE_NAME, ALLOWED_ORIGIN ``origin``, default counter key and
+    attribute) and returns its name. The tables are deleted afterwards."""
+    client = aws_session.client("dynamodb")
+    created = []
+
+    def create(count, origin):
+        name = f"visits-{uuid.uuid4().hex[:10]}"
+        client.create_table(
+            TableName=name,
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "stat", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "stat", "AttributeType": "S"}],
+        )
+        created.append(name)
+        client.put_item(TableName=name, Item={"stat": {"S": "Quantity"}, "viewCount": {"N": str(count)}})
+        monkeypatch.setenv("TABLE_NAME", name)
+        monkeypatch.setenv("ALLOWED_ORIGIN", origin)
+        monkeypatch.delenv("COUNTER_KEY", raising=False)
+        monkeypatch.delenv("COUNTER_ATTRIBUTE", raising=False)
+        return name
+
+    yield create
+    for name in created:
+        client.delete_table(TableName=name)

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import threading
-import uuid
 from pathlib import Path
 
 import pytest
@@ -19,20 +18,8 @@ ORIGIN = "http://localhost:3000"
 
 
 @pytest.fixture
-def table(aws_session, monkeypatch):
-    client = aws_session.client("dynamodb")
-    name = f"visits-{uuid.uuid4().hex[:10]}"
-    client.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "stat", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "stat", "AttributeType": "S"}],
-    )
-    client.put_item(TableName=name, Item={"stat": {"S": "Quantity"}, "viewCount": {"N": "0"}})
-    monkeypatch.setenv("TABLE_NAME", name)
-    monkeypatch.setenv("ALLOWED_ORIGIN", ORIGIN)
-    yield name
-    client.delete_table(TableName=name)
+def table(visits_table):
+    return visits_table(count=0, origin=ORIGIN)
 
 
 def _serve(site=None):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -32,23 +31,9 @@ def body(response):
 
 
 @pytest.fixture
-def table(aws_session, monkeypatch):
+def table(visits_table):
     """A visits table with the counter at 41, configured for the handler."""
-    client = aws_session.client("dynamodb")
-    name = f"visits-{uuid.uuid4().hex[:10]}"
-    client.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "stat", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "stat", "AttributeType": "S"}],
-    )
-    client.put_item(TableName=name, Item={"stat": {"S": "Quantity"}, "viewCount": {"N": "41"}})
-    monkeypatch.setenv("TABLE_NAME", name)
-    monkeypatch.setenv("ALLOWED_ORIGIN", ORIGIN)
-    monkeypatch.delenv("COUNTER_KEY", raising=False)
-    monkeypatch.delenv("COUNTER_ATTRIBUTE", raising=False)
-    yield name
-    client.delete_table(TableName=name)
+    return visits_table(count=41, origin=ORIGIN)
 
 
 def stored_count(aws_session, table, key="Quantity", attribute="viewCount"):

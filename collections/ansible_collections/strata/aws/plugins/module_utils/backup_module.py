@@ -1,5 +1,6 @@
 """The Ansible side shared by strata's backup modules: the AWS connection options, the
-client built from them, parameter checks, and one error-to-``fail_json`` mapping."""
+client built from them, parameter checks, one error-to-``fail_json`` mapping, and the
+restore modules' ``main()``."""
 from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -15,6 +16,7 @@ from ansible_collections.strata.aws.plugins.module_utils.backup_aws import (
 )
 from ansible_collections.strata.aws.plugins.module_utils.backup_format import BackupError
 
+# Documented by doc_fragments/aws_connection.py (DOCUMENTATION and BACKUP).
 AWS_ARGUMENT_SPEC = {
     "region": {"type": "str", "aliases": ["aws_region"]},
     "endpoint_url": {"type": "str", "aliases": ["aws_endpoint_url"]},
@@ -55,3 +57,40 @@ def client(module, service, pool_size=10):
 def source(module, any_client):
     """Where a backup taken through ``any_client`` comes from (account, region, endpoint)."""
     return source_identity(any_client, module.params["endpoint_url"], module.params["retries"])
+
+
+def run_restore(service, restore_resource, resource, written, concurrency):
+    """``main()`` of a restore module: its options (``src``, ``source_<resource>``, ``<resource>``,
+    ``mode``, ``concurrency`` defaulting to ``concurrency``, and the AWS ones), then the restore.
+
+    ``restore_resource(client, src, source, target, mode=, concurrency=, retries=, check_mode=)``
+    restores one ``resource`` (``table`` or ``bucket``) of the backup and returns counts; the
+    module reports a change when the count named ``written`` is above 0.
+    """
+    source_option = f"source_{resource}"
+
+    def restore(module):
+        params = module.params
+        result = restore_resource(
+            client(module, service, pool_size=params["concurrency"]),
+            params["src"],
+            params[source_option],
+            params[resource],
+            mode=params["mode"],
+            concurrency=params["concurrency"],
+            retries=params["retries"],
+            check_mode=module.check_mode,
+        )
+        return dict(result, changed=result[written] > 0)
+
+    run(
+        {
+            "src": {"type": "path", "required": True},
+            source_option: {"type": "str"},
+            resource: {"type": "str"},
+            "mode": {"type": "str", "choices": ["missing", "overwrite"], "default": "missing"},
+            "concurrency": {"type": "int", "default": concurrency},
+        },
+        restore,
+        minimums={"concurrency": 1},
+    )

@@ -28,20 +28,12 @@ options:
     description: Count live items with strongly consistent reads.
     type: bool
     default: false
-  region:
-    description: AWS region (with O(live)); unset uses the standard AWS configuration chain.
-    type: str
-    aliases: [aws_region]
-  endpoint_url:
-    description: AWS endpoint URL (with O(live)); unset lets boto3 decide (it honours E(AWS_ENDPOINT_URL)).
-    type: str
-    aliases: [aws_endpoint_url]
-  retries:
-    description: Attempts for throttled requests, for botocore and for the module's own backoff.
-    type: int
-    default: 10
+extends_documentation_fragment:
+  - strata.aws.aws_connection
+  - strata.aws.aws_connection.backup
 notes:
   - Supports check mode, where it does the same checks.
+  - O(region), O(endpoint_url) and O(retries) are used only with O(live).
   - With O(live), needs C(dynamodb:Scan) and C(s3:ListBucket).
 seealso:
   - module: strata.aws.backup_manifest

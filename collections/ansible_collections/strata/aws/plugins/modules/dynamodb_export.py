@@ -15,7 +15,7 @@ description:
     is written for M(strata.aws.backup_manifest); an interrupted export leaves no finished file.
   - Throttled requests are retried with botocore's adaptive retry mode and then with the
     module's own exponential backoff.
-  - Refuses a O(dest) that already holds a C(manifest.json): a finished backup is never modified.
+  - Refuses a O(dest) that already holds a C(manifest.json); a finished backup is never modified.
 version_added: 0.1.0
 author: strata maintainers
 options:
@@ -43,24 +43,14 @@ options:
     description: Use strongly consistent reads (twice the read capacity).
     type: bool
     default: false
-  region:
-    description: AWS region; unset uses the standard AWS configuration chain.
-    type: str
-    aliases: [aws_region]
-  endpoint_url:
-    description: AWS endpoint URL; unset lets boto3 decide (it honours E(AWS_ENDPOINT_URL)).
-    type: str
-    aliases: [aws_endpoint_url]
-  retries:
-    description: Attempts for throttled requests, for botocore and for the module's own backoff.
-    type: int
-    default: 10
+extends_documentation_fragment:
+  - strata.aws.aws_connection
+  - strata.aws.aws_connection.backup
 notes:
   - Supports check mode; it checks that the table exists and writes nothing.
   - Credentials come from the standard AWS chain. Needs C(dynamodb:DescribeTable),
     C(dynamodb:Scan) and C(sts:GetCallerIdentity).
   - Backup files are created with mode 0600.
-requirements: [boto3]
 seealso:
   - module: strata.aws.backup_manifest
   - module: strata.aws.dynamodb_restore

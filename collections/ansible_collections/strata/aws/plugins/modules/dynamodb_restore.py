@@ -38,18 +38,9 @@ options:
     description: Number of batches written at the same time.
     type: int
     default: 4
-  region:
-    description: AWS region; unset uses the standard AWS configuration chain.
-    type: str
-    aliases: [aws_region]
-  endpoint_url:
-    description: AWS endpoint URL; unset lets boto3 decide (it honours E(AWS_ENDPOINT_URL)).
-    type: str
-    aliases: [aws_endpoint_url]
-  retries:
-    description: Attempts for throttled requests, for botocore and for the module's own backoff.
-    type: int
-    default: 10
+extends_documentation_fragment:
+  - strata.aws.aws_connection
+  - strata.aws.aws_connection.backup
 notes:
   - Supports check mode; it verifies the backup and reports the items that would be written
     (looking up existing keys in V(missing) mode) without writing.
@@ -105,36 +96,11 @@ unchanged:
 """
 
 from ansible_collections.strata.aws.plugins.module_utils.backup_dynamodb import restore_table
-from ansible_collections.strata.aws.plugins.module_utils.backup_module import client, run
-
-
-def restore(module):
-    params = module.params
-    result = restore_table(
-        client(module, "dynamodb", pool_size=params["concurrency"]),
-        params["src"],
-        source_table=params["source_table"],
-        table=params["table"],
-        mode=params["mode"],
-        concurrency=params["concurrency"],
-        retries=params["retries"],
-        check_mode=module.check_mode,
-    )
-    return dict(result, changed=result["restored"] > 0)
+from ansible_collections.strata.aws.plugins.module_utils.backup_module import run_restore
 
 
 def main():
-    run(
-        {
-            "src": {"type": "path", "required": True},
-            "source_table": {"type": "str"},
-            "table": {"type": "str"},
-            "mode": {"type": "str", "choices": ["missing", "overwrite"], "default": "missing"},
-            "concurrency": {"type": "int", "default": 4},
-        },
-        restore,
-        minimums={"concurrency": 1},
-    )
+    run_restore("dynamodb", restore_table, resource="table", written="restored", concurrency=4)
 
 
 if __name__ == "__main__":

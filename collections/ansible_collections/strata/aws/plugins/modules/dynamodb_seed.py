@@ -33,16 +33,8 @@ options:
     type: list
     elements: dict
     required: true
-  region:
-    description:
-      - AWS region of the table.
-      - When omitted, the standard AWS configuration chain decides (for example C(AWS_REGION)).
-    type: str
-  endpoint_url:
-    description:
-      - URL of the DynamoDB endpoint, for example a local emulator.
-      - When omitted, boto3 honours C(AWS_ENDPOINT_URL) and otherwise uses the AWS endpoint.
-    type: str
+extends_documentation_fragment:
+  - strata.aws.aws_connection
 notes:
   - Credentials come from the standard AWS chain (environment, shared files, instance role).
   - "IAM actions needed: C(dynamodb:DescribeTable), C(dynamodb:BatchGetItem), C(dynamodb:PutItem)."
@@ -52,8 +44,6 @@ attributes:
     support: full
   diff_mode:
     support: none
-requirements:
-  - boto3
 author: strata maintainers
 """
 

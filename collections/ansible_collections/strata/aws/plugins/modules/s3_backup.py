@@ -42,24 +42,14 @@ options:
     description: Number of objects transferred at the same time.
     type: int
     default: 8
-  region:
-    description: AWS region; unset uses the standard AWS configuration chain.
-    type: str
-    aliases: [aws_region]
-  endpoint_url:
-    description: AWS endpoint URL; unset lets boto3 decide (it honours E(AWS_ENDPOINT_URL)).
-    type: str
-    aliases: [aws_endpoint_url]
-  retries:
-    description: Attempts for throttled requests, for botocore and for the module's own backoff.
-    type: int
-    default: 10
+extends_documentation_fragment:
+  - strata.aws.aws_connection
+  - strata.aws.aws_connection.backup
 notes:
   - Supports check mode; it lists the bucket and reports what would be downloaded or reused.
   - Only current object versions are backed up; object tags and ACLs are not.
   - Needs C(s3:ListBucket), C(s3:GetObject) and C(sts:GetCallerIdentity).
   - Backup files are created with mode 0600.
-requirements: [boto3]
 seealso:
   - module: strata.aws.backup_manifest
   - module: strata.aws.s3_restore

@@ -39,18 +39,9 @@ options:
     description: Number of objects uploaded at the same time.
     type: int
     default: 8
-  region:
-    description: AWS region; unset uses the standard AWS configuration chain.
-    type: str
-    aliases: [aws_region]
-  endpoint_url:
-    description: AWS endpoint URL; unset lets boto3 decide (it honours E(AWS_ENDPOINT_URL)).
-    type: str
-    aliases: [aws_endpoint_url]
-  retries:
-    description: Attempts for throttled requests, for botocore and for the module's own backoff.
-    type: int
-    default: 10
+extends_documentation_fragment:
+  - strata.aws.aws_connection
+  - strata.aws.aws_connection.backup
 notes:
   - Supports check mode; it verifies the backup and reports what would be uploaded.
   - Objects of 1 GiB or more are uploaded in parts, without the conditional write; the bucket
@@ -110,37 +101,12 @@ unchanged:
   sample: 40
 """
 
-from ansible_collections.strata.aws.plugins.module_utils.backup_module import client, run
+from ansible_collections.strata.aws.plugins.module_utils.backup_module import run_restore
 from ansible_collections.strata.aws.plugins.module_utils.backup_s3 import restore_bucket
 
 
-def restore(module):
-    params = module.params
-    result = restore_bucket(
-        client(module, "s3", pool_size=params["concurrency"]),
-        params["src"],
-        source_bucket=params["source_bucket"],
-        bucket=params["bucket"],
-        mode=params["mode"],
-        concurrency=params["concurrency"],
-        retries=params["retries"],
-        check_mode=module.check_mode,
-    )
-    return dict(result, changed=result["uploaded"] > 0)
-
-
 def main():
-    run(
-        {
-            "src": {"type": "path", "required": True},
-            "source_bucket": {"type": "str"},
-            "bucket": {"type": "str"},
-            "mode": {"type": "str", "choices": ["missing", "overwrite"], "default": "missing"},
-            "concurrency": {"type": "int", "default": 8},
-        },
-        restore,
-        minimums={"concurrency": 1},
-    )
+    run_restore("s3", restore_bucket, resource="bucket", written="uploaded", concurrency=8)
 
 
 if __name__ == "__main__":
