@@ -50,7 +50,7 @@ def find_terraform(binary: str, min_version: str) -> tuple[str, str]:
     return path, version
 
 
-def _mirror_has(root: str, provider: str, version: str) -> bool:
+def mirror_has(root: str, provider: str, version: str) -> bool:
     return os.path.isdir(os.path.join(root, provider, version))
 
 
@@ -64,7 +64,7 @@ def find_mirror(provider: str, version: str, roots=DEFAULT_SEARCH_ROOTS) -> str 
             continue
         base_depth = root.rstrip(os.sep).count(os.sep)
         for dirpath, dirnames, _ in os.walk(root):
-            if host in dirnames and _mirror_has(dirpath, provider, version):
+            if host in dirnames and mirror_has(dirpath, provider, version):
                 return dirpath
             if dirpath.count(os.sep) - base_depth >= _MAX_DEPTH:
                 dirnames[:] = []

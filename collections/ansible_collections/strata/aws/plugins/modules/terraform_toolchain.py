@@ -111,7 +111,7 @@ def main():
 
     mirror = params["provider_mirror"]
     if mirror:
-        missing = [p for p in params["providers"] if not tt._mirror_has(mirror, p, params["provider_version"])]
+        missing = [p for p in params["providers"] if not tt.mirror_has(mirror, p, params["provider_version"])]
         if missing:
             module.fail_json(
                 msg=f"provider_mirror {mirror!r} does not hold {', '.join(missing)} "
