@@ -10,7 +10,7 @@ AWS_ENDPOINT_URL ?= http://127.0.0.1:4566
 INVENTORY ?= inventories/local
 
 export PATH := $(BIN):$(PATH)
-export PYTHONPATH := $(CURDIR)/tools$(if $(PYTHONPATH),:$(PYTHONPATH))
+export PYTHONPATH := $(CURDIR)/tools/dev$(if $(PYTHONPATH),:$(PYTHONPATH))
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
 EMULATOR := $(BIN)/python -m strata_emulator --endpoint $(AWS_ENDPOINT_URL) --state-dir $(CURDIR)/.strata/emulator
@@ -59,7 +59,7 @@ test: setup lint unit molecule ## lint plus every test (what CI runs)
 lint: setup ## ansible-lint (production), yamllint, terraform fmt and validate
 	$(BIN)/yamllint -s .
 	$(BIN)/ansible-lint
-	$(BIN)/python tools/terraform_check.py
+	$(BIN)/python tools/ci/terraform_check.py
 
 unit: setup ## pytest: modules, emulator, Lambda handler
 	$(BIN)/python -m pytest

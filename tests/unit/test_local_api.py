@@ -1,4 +1,4 @@
-"""tools/local_api.py: real HTTP requests through the runner to the handler and the emulator."""
+"""tools/dev/local_api.py: real HTTP requests through the runner to the handler and the emulator."""
 from __future__ import annotations
 
 import http.client
@@ -136,7 +136,7 @@ def test_command_line_serves_until_stopped(table, emulator_endpoint):
     env = {k: v for k, v in os.environ.items()
            if k not in ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "TABLE_NAME", "ALLOWED_ORIGIN")}
     proc = subprocess.Popen(
-        [sys.executable, str(REPO / "tools" / "local_api.py"), "--port", "0", "--table", table,
+        [sys.executable, str(REPO / "tools" / "dev" / "local_api.py"), "--port", "0", "--table", table,
          "--endpoint-url", emulator_endpoint, "--region", "us-east-1", "--allowed-origin", ORIGIN],
         stdout=subprocess.PIPE, text=True, env=env,
     )

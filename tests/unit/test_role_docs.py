@@ -15,7 +15,7 @@ def test_every_role_has_argument_specs_and_a_readme():
 
 
 def test_readmes_are_in_step_with_argument_specs():
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "role_docs.py"), "--check"],
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "ci" / "role_docs.py"), "--check"],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -1,7 +1,7 @@
 """Keep each role's README in step with its meta/argument_specs.yml.
 
 The README's variables section lies between two markers and is generated from the
-argument specs. ``python tools/role_docs.py`` rewrites it; ``--check`` only reports
+argument specs. ``python tools/ci/role_docs.py`` rewrites it; ``--check`` only reports
 the roles whose README is out of date (exit 1), which the test suite does.
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-BEGIN = "<!-- BEGIN variables: generated from meta/argument_specs.yml by tools/role_docs.py -->"
+ROOT = Path(__file__).resolve().parents[2]
+BEGIN = "<!-- BEGIN variables: generated from meta/argument_specs.yml by tools/ci/role_docs.py -->"
 END = "<!-- END variables -->"
 
 

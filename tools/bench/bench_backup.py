@@ -7,7 +7,7 @@ Without ``--endpoint`` it starts the emulator in this process. It creates a tabl
 bucket, then runs every step in its own child process and records the child's peak RSS
 (VmHWM); the "raw boto3" rows are the emulator's own ceiling (a paginated Scan or GET
 that keeps nothing). The emulator is one process, so parallelism cannot speed it up
-(DESIGN.md section 4): compare rows with each other, not with real AWS.
+(README, "The local emulator"): compare rows with each other, not with real AWS.
 
 Not part of the test suite.
 """
@@ -27,8 +27,8 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "collections"), str(REPO / "tools")]
+REPO = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(REPO / "collections"), str(REPO / "tools" / "dev")]
 
 MIB = 1024 * 1024
 

@@ -27,7 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-DEFAULT_SOURCE = Path(__file__).resolve().parent.parent / "lambda" / "visitor_counter"
+DEFAULT_SOURCE = Path(__file__).resolve().parents[2] / "lambda" / "visitor_counter"
 MAX_BODY = 1024 * 1024
 
 
