@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "collections"))
 
-from ansible_collections.strata.aws.plugins.module_utils import terraform_toolchain as tt  # noqa: E402
+from ansible_collections.strata.deploy.plugins.module_utils import terraform_toolchain as tt  # noqa: E402
 
 LAYERS = ("bootstrap", "stateful", "stateless")
 PROVIDER = "registry.terraform.io/hashicorp/aws"

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from ansible_collections.strata.aws.plugins.module_utils import terraform_toolchain as tt
+from ansible_collections.strata.deploy.plugins.module_utils import terraform_toolchain as tt
 
 PROVIDER = "registry.terraform.io/hashicorp/aws"
 

@@ -55,7 +55,7 @@ attributes:
 
 EXAMPLES = r"""
 - name: Prepare Terraform
-  strata.aws.terraform_toolchain:
+  strata.deploy.terraform_toolchain:
     provider_version: 5.100.0
     config_path: "{{ playbook_dir }}/../.strata/terraform/cli.tfrc"
     plugin_cache_dir: "{{ playbook_dir }}/../.strata/terraform/plugin-cache"
@@ -86,7 +86,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.strata.aws.plugins.module_utils import terraform_toolchain as tt
+from ansible_collections.strata.deploy.plugins.module_utils import terraform_toolchain as tt
 
 
 def main():

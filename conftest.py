@@ -1,4 +1,4 @@
-"""Shared fixtures: a patched local AWS emulator (moto server) on a free port, and the
+"""Shared fixtures of every test (the project's and the collections'): a patched local AWS emulator (moto server) on a free port, and the
 visitor counter's table on it."""
 from __future__ import annotations
 

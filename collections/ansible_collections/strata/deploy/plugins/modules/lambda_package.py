@@ -47,7 +47,7 @@ attributes:
 
 EXAMPLES = r"""
 - name: Package the visitor counter
-  strata.aws.lambda_package:
+  strata.deploy.lambda_package:
     src: "{{ playbook_dir }}/../lambda/visitor_counter"
     dest: "{{ playbook_dir }}/../.strata/work/visitor_counter.zip"
   register: counter_zip
@@ -90,7 +90,7 @@ files:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.strata.aws.plugins.module_utils.lambda_package import (
+from ansible_collections.strata.deploy.plugins.module_utils.lambda_package import (
     DEFAULT_EXCLUDES,
     PackageError,
     package,

@@ -1,4 +1,4 @@
-"""strata.aws.lambda_package: reproducible zips and their hashes."""
+"""strata.deploy.lambda_package: reproducible zips and their hashes."""
 from __future__ import annotations
 
 import base64
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ansible_adhoc import REPO, run_module
-from ansible_collections.strata.aws.plugins.module_utils.lambda_package import PackageError, package
+from ansible_collections.strata.deploy.plugins.module_utils.lambda_package import PackageError, package
 
 
 def make_sources(root: Path, mtime: int, reverse: bool = False) -> Path:
@@ -152,17 +152,17 @@ def test_module_through_ansible(tmp_path):
     shutil.copytree(REPO / "lambda" / "visitor_counter", src, ignore=shutil.ignore_patterns("__pycache__"))
     args = {"src": str(src), "dest": str(tmp_path / "build" / "counter.zip")}
 
-    checked = run_module(tmp_path, "strata.aws.lambda_package", args, check=True)
+    checked = run_module(tmp_path, "strata.deploy.lambda_package", args, check=True)
     assert checked["changed"] is True and not (tmp_path / "build").exists()
 
-    built = run_module(tmp_path, "strata.aws.lambda_package", args)
+    built = run_module(tmp_path, "strata.deploy.lambda_package", args)
     assert built["changed"] is True
     assert built["files"] == ["app.py"]
     assert built["base64sha256"] == checked["base64sha256"]
     assert base64.b64decode(built["base64sha256"]) == sha256(tmp_path / "build" / "counter.zip")
 
-    again = run_module(tmp_path, "strata.aws.lambda_package", args)
+    again = run_module(tmp_path, "strata.deploy.lambda_package", args)
     assert again["changed"] is False
 
-    missing = run_module(tmp_path, "strata.aws.lambda_package", {"src": str(tmp_path / "nope"), "dest": args["dest"]})
+    missing = run_module(tmp_path, "strata.deploy.lambda_package", {"src": str(tmp_path / "nope"), "dest": args["dest"]})
     assert missing["failed"] is True and "expected a directory" in missing["msg"]
