@@ -1,35 +1,28 @@
-"""Documentation of the AWS connection options that strata.aws's modules share."""
+"""Documentation of what every strata.aws module that calls AWS adds to amazon.aws's
+connection options (module_utils/aws_module.py AWS_ARGUMENT_SPEC)."""
 from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # region and endpoint_url, as every module of the collection that talks to AWS takes them:
-    # extends_documentation_fragment: [strata.aws.aws_connection]
+    # Used together with amazon.aws's fragments, as the options come from AnsibleAWSModule:
+    # extends_documentation_fragment:
+    #   - amazon.aws.common.modules
+    #   - amazon.aws.region.modules
+    #   - amazon.aws.boto3
+    #   - strata.aws.aws_connection
     DOCUMENTATION = r"""
 options:
-  region:
-    description: AWS region; unset uses the standard AWS configuration chain (for example E(AWS_REGION)).
-    type: str
-  endpoint_url:
-    description:
-      - AWS endpoint URL, for example that of a local emulator; unset lets boto3 decide (it
-        honours E(AWS_ENDPOINT_URL)).
-    type: str
-requirements: [boto3]
-"""
-
-    # What the backup modules add to those (module_utils/backup_module.py AWS_ARGUMENT_SPEC):
-    # the aws_ aliases and retries. Ansible merges these entries into the ones above, so it is
-    # used together with them:
-    # extends_documentation_fragment: [strata.aws.aws_connection, strata.aws.aws_connection.backup]
-    BACKUP = r"""
-options:
-  region:
-    aliases: [aws_region]
-  endpoint_url:
-    aliases: [aws_endpoint_url]
   retries:
-    description: Attempts for throttled requests, for botocore and for the module's own backoff.
+    description:
+      - Attempts for throttled or failed requests, for botocore's adaptive retry mode and for
+        the module's own backoff loops.
     type: int
     default: 10
+notes:
+  - The connection options are those of every amazon.aws module (the module is built on
+    amazon.aws's C(AnsibleAWSModule)); with none given, the standard AWS configuration chain is
+    used, including E(AWS_REGION) and E(AWS_ENDPOINT_URL). C(module_defaults) for
+    C(group/strata.aws.aws) apply to it.
+  - Credentials are never logged; O(access_key), O(secret_key) and O(session_token) are
+    C(no_log), so their values are masked in results and in C(invocation) at any verbosity.
 """

@@ -1,5 +1,6 @@
-"""AWS plumbing shared by strata's backup modules: one client factory (region, endpoint,
-adaptive retries), one backoff loop for throttled calls, the identity of the source a
+"""AWS plumbing shared by strata.aws's modules: one retry and connection-pool policy
+(``client_config``, used by the modules' base in ``aws_module.py`` and by ``aws_client`` for
+plain Python callers), one backoff loop for throttled calls, the identity of the source a
 backup is taken from, and a bounded thread pool for concurrent transfers.
 
 Plain boto3 and the standard library; no Ansible imports, so it is testable on its own.
@@ -55,20 +56,25 @@ def error_code(exc):
     return getattr(exc, "response", {}).get("Error", {}).get("Code", "")
 
 
-def aws_client(service, region=None, endpoint_url=None, retries=DEFAULT_RETRIES, pool_size=10):
-    """A boto3 client for ``service``.
-
-    ``endpoint_url`` None lets boto3 resolve the endpoint itself (it honours
-    ``AWS_ENDPOINT_URL``); credentials come from the standard chain. Retries use botocore's
-    adaptive mode, which rate-limits the client when AWS throttles it. ``pool_size`` must
-    cover the number of threads that share the client.
-    """
-    config = Config(
+def client_config(retries=DEFAULT_RETRIES, pool_size=10):
+    """The botocore ``Config`` of every client strata.aws makes: botocore's adaptive retry
+    mode (it rate-limits the client when AWS throttles it) with ``retries`` attempts, and a
+    connection pool that covers ``pool_size`` threads sharing the client."""
+    return Config(
         retries={"mode": "adaptive", "max_attempts": max(1, retries)},
         max_pool_connections=max(10, pool_size),
     )
+
+
+def aws_client(service, region=None, endpoint_url=None, retries=DEFAULT_RETRIES, pool_size=10):
+    """A boto3 client for ``service``, for Python callers (tests, benchmarks); the modules get
+    theirs from ``aws_module.client`` with the same ``client_config``.
+
+    ``endpoint_url`` None lets boto3 resolve the endpoint itself (it honours
+    ``AWS_ENDPOINT_URL``); credentials come from the standard chain.
+    """
     session = boto3.session.Session(region_name=region)
-    return session.client(service, endpoint_url=endpoint_url, config=config)
+    return session.client(service, endpoint_url=endpoint_url, config=client_config(retries, pool_size))
 
 
 def backoff_delay(attempt):
@@ -98,9 +104,14 @@ def custom_endpoint(endpoint_url=None):
     return endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
 
 
-def source_identity(client, endpoint_url=None, retries=DEFAULT_RETRIES):
-    """Account, region and custom endpoint behind ``client``, as recorded in a backup."""
-    sts = aws_client("sts", client.meta.region_name, endpoint_url, retries)
+def source_identity(client, endpoint_url=None, retries=DEFAULT_RETRIES, sts=None):
+    """Account, region and custom endpoint behind ``client``, as recorded in a backup.
+
+    ``sts`` is an STS client with the same credentials and endpoint; by default one is made
+    with ``aws_client``.
+    """
+    if sts is None:
+        sts = aws_client("sts", client.meta.region_name, endpoint_url, retries)
     account = call_with_backoff(sts.get_caller_identity, retries)["Account"]
     return {
         "account": account,

@@ -12,12 +12,17 @@ import math
 import time
 from decimal import Decimal
 
+from ansible_collections.strata.aws.plugins.module_utils.backup_aws import (
+    DEFAULT_RETRIES,
+    BotoCoreError,
+    ClientError,
+    aws_client,
+)
+from ansible_collections.strata.aws.plugins.module_utils.errors import StrataAWSError
+
 try:
-    import boto3
     from boto3.dynamodb.types import TypeSerializer
-    from botocore.config import Config
-    from botocore.exceptions import BotoCoreError, ClientError
-except ImportError:  # reported by the module through HAS_BOTO3
+except ImportError:  # reported by the module's base (AnsibleAWSModule checks boto3)
     HAS_BOTO3 = False
 else:
     HAS_BOTO3 = True
@@ -31,7 +36,7 @@ UNPROCESSED_RETRIES = 8
 _TYPE_NAMES = {"S": "string", "N": "number", "B": "binary"}
 
 
-class SeedError(Exception):
+class SeedError(StrataAWSError):
     """A seeding failure with a message meant for the person running it."""
 
 
@@ -72,10 +77,11 @@ def _canonical_key(typed_key: dict, key_names: list[str]) -> tuple:
 class Seeder:
     """Seed one table through a boto3 DynamoDB client."""
 
-    def __init__(self, client, table: str, sleep=time.sleep):
+    def __init__(self, client, table: str, sleep=time.sleep, unprocessed_retries: int = UNPROCESSED_RETRIES):
         self.client = client
         self.table = table
         self._sleep = sleep
+        self._unprocessed_retries = unprocessed_retries
         self._serializer = TypeSerializer()
         self.key_schema = self._describe_key_schema()
         self.key_names = [name for name, _ in self.key_schema]
@@ -148,7 +154,7 @@ class Seeder:
                     "ConsistentRead": True,
                 }
             }
-            for attempt in range(UNPROCESSED_RETRIES + 1):
+            for attempt in range(self._unprocessed_retries + 1):
                 try:
                     response = self.client.batch_get_item(RequestItems=request)
                 except (ClientError, BotoCoreError) as err:
@@ -158,10 +164,10 @@ class Seeder:
                 request = response.get("UnprocessedKeys") or {}
                 if not request:
                     break
-                if attempt == UNPROCESSED_RETRIES:
+                if attempt == self._unprocessed_retries:
                     raise SeedError(
                         f"table {self.table!r} kept returning UnprocessedKeys after "
-                        f"{UNPROCESSED_RETRIES} retries (throttled?); nothing was written"
+                        f"{self._unprocessed_retries} retries (throttled?); nothing was written"
                     )
                 self._sleep(min(0.05 * 2 ** attempt, 5.0))
         return found
@@ -215,13 +221,11 @@ def _aws_error(action: str, err) -> SeedError:
     return SeedError(f"{action} failed: {_describe(err)}")
 
 
-def dynamodb_client(region: str | None = None, endpoint_url: str | None = None):
-    """A DynamoDB client; with endpoint_url None, boto3 honours AWS_ENDPOINT_URL."""
-    config = Config(retries={"mode": "standard", "max_attempts": 10})
+def dynamodb_client(region: str | None = None, endpoint_url: str | None = None, retries: int = DEFAULT_RETRIES):
+    """A DynamoDB client for Python callers (the module gets its client from its base,
+    ``aws_module.client``); with endpoint_url None, boto3 honours AWS_ENDPOINT_URL."""
     try:
-        return boto3.session.Session(region_name=region).client(
-            "dynamodb", endpoint_url=endpoint_url, config=config
-        )
+        return aws_client("dynamodb", region, endpoint_url, retries)
     except BotoCoreError as err:
         raise SeedError(f"cannot create a DynamoDB client (region={region!r}): {err}") from err
 

@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 module: backup_manifest
 short_description: Complete a strata backup by writing its manifest
 description:
-  - Collects the part records that M(strata.aws.dynamodb_export) and M(strata.aws.s3_backup)
+  - Collects the part records that M(strata.aws.dynamodb_backup) and M(strata.aws.s3_backup)
     wrote into O(dest) for exactly the O(tables) and O(buckets) named, and writes
     C(manifest.json) atomically (temporary file, then rename). A backup without a manifest is
     incomplete, so this is the last step of a backup.
@@ -91,7 +91,7 @@ pending:
 import os
 
 from ansible_collections.strata.aws.plugins.module_utils.backup_format import write_manifest
-from ansible_collections.strata.aws.plugins.module_utils.backup_module import run
+from ansible_collections.strata.aws.plugins.module_utils.aws_module import run
 
 
 def complete(module):

@@ -29,8 +29,10 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
   - strata.aws.aws_connection
-  - strata.aws.aws_connection.backup
 notes:
   - Supports check mode, where it does the same checks.
   - O(region), O(endpoint_url) and O(retries) are used only with O(live).
@@ -78,7 +80,7 @@ problems:
 
 from ansible_collections.strata.aws.plugins.module_utils.backup_dynamodb import count_items
 from ansible_collections.strata.aws.plugins.module_utils.backup_format import verify, verify_live
-from ansible_collections.strata.aws.plugins.module_utils.backup_module import client, run
+from ansible_collections.strata.aws.plugins.module_utils.aws_module import client, run
 from ansible_collections.strata.aws.plugins.module_utils.backup_s3 import count_objects
 
 

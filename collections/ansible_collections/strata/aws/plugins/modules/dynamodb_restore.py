@@ -39,15 +39,17 @@ options:
     type: int
     default: 4
 extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
   - strata.aws.aws_connection
-  - strata.aws.aws_connection.backup
 notes:
   - Supports check mode; it verifies the backup and reports the items that would be written
     (looking up existing keys in V(missing) mode) without writing.
   - Needs C(dynamodb:DescribeTable), C(dynamodb:BatchWriteItem) (overwrite) or
     C(dynamodb:BatchGetItem) and C(dynamodb:PutItem) (missing).
 seealso:
-  - module: strata.aws.dynamodb_export
+  - module: strata.aws.dynamodb_backup
   - module: strata.aws.backup_verify
 """
 
@@ -96,7 +98,7 @@ unchanged:
 """
 
 from ansible_collections.strata.aws.plugins.module_utils.backup_dynamodb import restore_table
-from ansible_collections.strata.aws.plugins.module_utils.backup_module import run_restore
+from ansible_collections.strata.aws.plugins.module_utils.aws_module import run_restore
 
 
 def main():

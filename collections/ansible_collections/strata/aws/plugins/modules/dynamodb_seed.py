@@ -34,11 +34,14 @@ options:
     elements: dict
     required: true
 extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
   - strata.aws.aws_connection
 notes:
-  - Credentials come from the standard AWS chain (environment, shared files, instance role).
   - "IAM actions needed: C(dynamodb:DescribeTable), C(dynamodb:BatchGetItem), C(dynamodb:PutItem)."
   - In check mode the module reads the table and reports in RV(written) what it would write.
+  - O(retries) also bounds the rounds of C(BatchGetItem) retries for unprocessed keys.
 attributes:
   check_mode:
     support: full
@@ -87,41 +90,30 @@ table:
   sample: strata-visits-dev
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.strata.aws.plugins.module_utils.aws_module import client, run
+from ansible_collections.strata.aws.plugins.module_utils.dynamodb_seed import SeedError, Seeder
 
-from ansible_collections.strata.aws.plugins.module_utils.dynamodb_seed import (
-    HAS_BOTO3,
-    SeedError,
-    seed_table,
-)
+
+def seed(module):
+    params = module.params
+    if not params["table"]:
+        raise SeedError("table: expected the name of a DynamoDB table, got an empty string", table=params["table"])
+    try:
+        seeder = Seeder(client(module, "dynamodb"), params["table"], unprocessed_retries=params["retries"])
+        result = seeder.seed(params["items"], check_mode=module.check_mode)
+    except SeedError as err:
+        raise SeedError(err.msg, table=params["table"]) from err
+    return dict(result, changed=bool(result["written"]), table=params["table"])
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            table=dict(type="str", required=True),
-            items=dict(type="list", elements="dict", required=True),
-            region=dict(type="str"),
-            endpoint_url=dict(type="str"),
-        ),
-        supports_check_mode=True,
+    run(
+        {
+            "table": {"type": "str", "required": True},
+            "items": {"type": "list", "elements": "dict", "required": True},
+        },
+        seed,
     )
-    if not HAS_BOTO3:
-        module.fail_json(msg=missing_required_lib("boto3"))
-    params = module.params
-    if not params["table"]:
-        module.fail_json(msg="table: expected the name of a DynamoDB table, got an empty string")
-    try:
-        result = seed_table(
-            params["table"],
-            params["items"],
-            region=params["region"],
-            endpoint_url=params["endpoint_url"],
-            check_mode=module.check_mode,
-        )
-    except SeedError as err:
-        module.fail_json(msg=str(err), table=params["table"])
-    module.exit_json(changed=bool(result["written"]), table=params["table"], **result)
 
 
 if __name__ == "__main__":

@@ -43,8 +43,10 @@ options:
     type: int
     default: 8
 extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
   - strata.aws.aws_connection
-  - strata.aws.aws_connection.backup
 notes:
   - Supports check mode; it lists the bucket and reports what would be downloaded or reused.
   - Only current object versions are backed up; object tags and ACLs are not.
@@ -108,7 +110,7 @@ reused:
 """
 
 from ansible_collections.strata.aws.plugins.module_utils.backup_format import resolve
-from ansible_collections.strata.aws.plugins.module_utils.backup_module import client, run, source
+from ansible_collections.strata.aws.plugins.module_utils.aws_module import client, run, source
 from ansible_collections.strata.aws.plugins.module_utils.backup_s3 import backup_bucket
 
 

@@ -40,8 +40,10 @@ options:
     type: int
     default: 8
 extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
   - strata.aws.aws_connection
-  - strata.aws.aws_connection.backup
 notes:
   - Supports check mode; it verifies the backup and reports what would be uploaded.
   - Objects of 1 GiB or more are uploaded in parts, without the conditional write; the bucket
@@ -101,7 +103,7 @@ unchanged:
   sample: 40
 """
 
-from ansible_collections.strata.aws.plugins.module_utils.backup_module import run_restore
+from ansible_collections.strata.aws.plugins.module_utils.aws_module import run_restore
 from ansible_collections.strata.aws.plugins.module_utils.backup_s3 import restore_bucket
 
 

@@ -1,4 +1,5 @@
-"""strata.aws.dynamodb_seed against the emulator: only absent items are ever written."""
+"""module_utils/dynamodb_seed.py against the emulator: only absent items are ever written.
+The module itself, run through ansible: tests/integration/plugins/modules/test_dynamodb_seed.py."""
 from __future__ import annotations
 
 import re
@@ -6,7 +7,6 @@ import uuid
 
 import pytest
 
-from ansible_adhoc import run_module
 from ansible_collections.strata.aws.plugins.module_utils import dynamodb_seed
 from ansible_collections.strata.aws.plugins.module_utils.dynamodb_seed import SeedError, Seeder, seed_table
 
@@ -84,7 +84,7 @@ def test_check_mode_reports_but_writes_nothing(client, make_table):
     assert _all_items(client, table) == [{"stat": {"S": "Kept"}}]
 
 
-def test_missing_table_is_a_clear_error():
+def test_missing_table_is_a_clear_error(emulator_endpoint):
     with pytest.raises(SeedError, match=r"table='no-such-table': no such DynamoDB table in region us-east-1"):
         seed_table("no-such-table", [{"stat": "Quantity"}])
 
@@ -236,51 +236,3 @@ def test_explicit_endpoint_and_region_are_used(emulator_endpoint, make_table, mo
     client = dynamodb_seed.dynamodb_client(region="us-east-1", endpoint_url=emulator_endpoint)
     assert client.meta.endpoint_url == emulator_endpoint
     assert Seeder(client, table).seed([{"stat": "x"}]) == {"written": [{"stat": "x"}], "present": []}
-
-
-# --- the module, run by ansible itself ---------------------------------------------------
-
-MODULE = "strata.aws.dynamodb_seed"
-
-
-def test_module_through_ansible(tmp_path, client, make_table, emulator_endpoint):
-    table = make_table()
-    client.put_item(TableName=table, Item={"stat": {"S": "Quantity"}, "viewCount": {"N": "41"}})
-    args = {
-        "table": table,
-        "region": "us-east-1",
-        "endpoint_url": emulator_endpoint,
-        "items": [{"stat": "Quantity", "viewCount": 0}, {"stat": "Ratio", "value": 0.25}],
-    }
-
-    checked = run_module(tmp_path, MODULE, args, check=True)
-    assert checked["changed"] is True
-    assert checked["written"] == [{"stat": "Ratio"}]
-    assert checked["present"] == [{"stat": "Quantity"}]
-    assert len(_all_items(client, table)) == 1
-
-    applied = run_module(tmp_path, MODULE, args)
-    assert (applied["changed"], applied["written"], applied["table"]) == (True, [{"stat": "Ratio"}], table)
-    ratio = client.get_item(TableName=table, Key={"stat": {"S": "Ratio"}})["Item"]
-    assert ratio["value"] == {"N": "0.25"}
-
-    again = run_module(tmp_path, MODULE, args)
-    assert (again["changed"], again["written"]) == (False, [])
-    assert again["present"] == [{"stat": "Quantity"}, {"stat": "Ratio"}]
-    counter = client.get_item(TableName=table, Key={"stat": {"S": "Quantity"}})["Item"]
-    assert counter["viewCount"] == {"N": "41"}
-
-
-def test_module_failures_through_ansible(tmp_path, emulator_endpoint):
-    # No endpoint_url or region: boto3 takes AWS_ENDPOINT_URL and AWS_REGION from the environment.
-    missing = run_module(tmp_path, MODULE, {"table": "absent", "items": [{"stat": "Quantity"}]})
-    assert missing["failed"] is True
-    assert "table='absent': no such DynamoDB table" in missing["msg"]
-
-    no_items = run_module(tmp_path, MODULE, {"table": "absent"})
-    assert no_items["failed"] is True
-    assert "missing required arguments: items" in no_items["msg"]
-
-    not_dicts = run_module(tmp_path, MODULE, {"table": "absent", "items": ["Quantity"]})
-    assert not_dicts["failed"] is True
-    assert "items" in not_dicts["msg"] and "dict" in not_dicts["msg"]

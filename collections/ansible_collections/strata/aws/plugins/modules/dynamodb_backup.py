@@ -4,7 +4,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 ---
-module: dynamodb_export
+module: dynamodb_backup
 short_description: Export every item of a DynamoDB table into a strata backup
 description:
   - Scans the table and streams each page into C(dynamodb/<table>.jsonl.gz) under O(dest),
@@ -16,7 +16,9 @@ description:
   - Throttled requests are retried with botocore's adaptive retry mode and then with the
     module's own exponential backoff.
   - Refuses a O(dest) that already holds a C(manifest.json); a finished backup is never modified.
-version_added: 0.1.0
+  - Named C(strata.aws.dynamodb_export) in 0.1.0 (that name still works, as a deprecated
+    redirect, until 1.0.0), renamed to pair with M(strata.aws.s3_backup).
+version_added: 0.2.0
 author: strata maintainers
 options:
   table:
@@ -44,8 +46,10 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
   - strata.aws.aws_connection
-  - strata.aws.aws_connection.backup
 notes:
   - Supports check mode; it checks that the table exists and writes nothing.
   - Credentials come from the standard AWS chain. Needs C(dynamodb:DescribeTable),
@@ -54,16 +58,17 @@ notes:
 seealso:
   - module: strata.aws.backup_manifest
   - module: strata.aws.dynamodb_restore
+  - module: strata.aws.s3_backup
 """
 
 EXAMPLES = r"""
 - name: Export the visits table
-  strata.aws.dynamodb_export:
+  strata.aws.dynamodb_backup:
     table: strata-visits-dev
     dest: "backups/dev/{{ backup_timestamp }}"
 
 - name: Export a large table with four parallel scan segments
-  strata.aws.dynamodb_export:
+  strata.aws.dynamodb_backup:
     table: strata-visits-prod
     dest: "backups/prod/{{ backup_timestamp }}"
     segments: 4
@@ -99,7 +104,7 @@ sha256:
 """
 
 from ansible_collections.strata.aws.plugins.module_utils.backup_dynamodb import export_table
-from ansible_collections.strata.aws.plugins.module_utils.backup_module import client, run, source
+from ansible_collections.strata.aws.plugins.module_utils.aws_module import client, run, source
 
 
 def export(module):

@@ -1,0 +1,134 @@
+"""The one base of strata.aws's modules: the options, the AWS client, parameter checks and
+one error-to-``fail_json`` mapping, plus the restore modules' shared ``main()``.
+
+Modules that call AWS are built on amazon.aws's ``AnsibleAWSModule``, so they take the same
+connection options as every amazon.aws module (region, endpoint_url, profile, access_key,
+secret_key, session_token, validate_certs, aws_ca_bundle, aws_config, with the aws_ aliases and
+the AWS_* environment fallbacks) and get their clients from ``module.client``. strata adds
+``retries`` (documented by doc_fragments/aws_connection.py), which sets botocore's adaptive
+retries of every client and the modules' own backoff loops.
+
+Credentials are never logged: ``secret_key`` and ``session_token`` are no_log in
+AnsibleAWSModule, and ``access_key`` is made no_log here too, so none of them appears in a
+result, a warning or ``invocation`` at any verbosity.
+
+Modules that read local files only (``aws=False``) use a plain ``AnsibleModule`` and take
+no AWS option.
+"""
+from __future__ import annotations
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.strata.aws.plugins.module_utils.backup_aws import (
+    DEFAULT_RETRIES,
+    BotoCoreError,
+    ClientError,
+    client_config,
+    error_code,
+    source_identity,
+)
+from ansible_collections.strata.aws.plugins.module_utils.errors import StrataAWSError
+
+# What strata adds to AnsibleAWSModule's options (documented in doc_fragments/aws_connection.py).
+AWS_ARGUMENT_SPEC = {
+    "retries": {"type": "int", "default": DEFAULT_RETRIES},
+    # AnsibleAWSModule leaves the access key id loggable (it identifies, it does not
+    # authenticate); strata keeps every credential out of its output.
+    "access_key": {
+        "type": "str",
+        "aliases": ["aws_access_key_id", "aws_access_key"],
+        "fallback": (env_fallback, ["AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY"]),
+        "no_log": True,
+    },
+}
+
+
+def build(argument_spec, aws=True, minimums=None, **kwargs):
+    """The module object: ``AnsibleAWSModule`` with ``retries`` when ``aws``, else a plain
+    ``AnsibleModule``; check mode is always supported. ``minimums`` ({param: lowest value})
+    are checked (``retries`` must be at least 0) and fail naming the parameter."""
+    if aws:
+        spec = dict(argument_spec, **AWS_ARGUMENT_SPEC)
+        module = AnsibleAWSModule(argument_spec=spec, supports_check_mode=True, **kwargs)
+    else:
+        module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **kwargs)
+    for name, lowest in dict(minimums or {}, **({"retries": 0} if aws else {})).items():
+        value = module.params[name]
+        if value is not None and value < lowest:
+            module.fail_json(msg=f"parameter {name} must be at least {lowest}, got {value}")
+    return module
+
+
+def run(argument_spec, action, aws=True, minimums=None, **kwargs):
+    """Build the module (see ``build``), call ``action(module)`` and exit with the dict it
+    returns; every known error becomes a ``fail_json``:
+
+    - ``StrataAWSError`` (BackupError, SeedError): its message, its details as result keys;
+    - botocore ``ClientError``: "AWS request failed: ..." with ``error_code`` (and, from
+      ``fail_json_aws``, the parsed ``error`` and ``response_metadata``);
+    - ``BotoCoreError``: "AWS connection failed: ...";
+    - ``OSError``: "file operation failed: ...".
+    """
+    module = build(argument_spec, aws=aws, minimums=minimums, **kwargs)
+    try:
+        result = action(module)
+    except StrataAWSError as exc:
+        module.fail_json(msg=exc.msg, **exc.details)
+    except ClientError as exc:
+        module.fail_json_aws(exc, msg="AWS request failed", error_code=error_code(exc))
+    except BotoCoreError as exc:
+        module.fail_json_aws(exc, msg="AWS connection failed")
+    except OSError as exc:
+        module.fail_json(msg=f"file operation failed: {exc}")
+    module.exit_json(**result)
+
+
+def client(module, service, pool_size=10):
+    """A client for ``service`` from the module's connection options, with strata's retry and
+    pool policy (``backup_aws.client_config``) under the user's O(aws_config)."""
+    return module.client(service, config=client_config(module.params["retries"], pool_size))
+
+
+def source(module, any_client):
+    """Where a backup taken through ``any_client`` comes from (account, region, endpoint)."""
+    return source_identity(
+        any_client, module.params["endpoint_url"], module.params["retries"], sts=client(module, "sts")
+    )
+
+
+def run_restore(service, restore_resource, resource, written, concurrency):
+    """``main()`` of a restore module: its options (``src``, ``source_<resource>``, ``<resource>``,
+    ``mode``, ``concurrency`` defaulting to ``concurrency``, and the AWS ones), then the restore.
+
+    ``restore_resource(client, src, source, target, mode=, concurrency=, retries=, check_mode=)``
+    restores one ``resource`` (``table`` or ``bucket``) of the backup and returns counts; the
+    module reports a change when the count named ``written`` is above 0.
+    """
+    source_option = f"source_{resource}"
+
+    def restore(module):
+        params = module.params
+        result = restore_resource(
+            client(module, service, pool_size=params["concurrency"]),
+            params["src"],
+            params[source_option],
+            params[resource],
+            mode=params["mode"],
+            concurrency=params["concurrency"],
+            retries=params["retries"],
+            check_mode=module.check_mode,
+        )
+        return dict(result, changed=result[written] > 0)
+
+    run(
+        {
+            "src": {"type": "path", "required": True},
+            source_option: {"type": "str"},
+            resource: {"type": "str"},
+            "mode": {"type": "str", "choices": ["missing", "overwrite"], "default": "missing"},
+            "concurrency": {"type": "int", "default": concurrency},
+        },
+        restore,
+        minimums={"concurrency": 1},
+    )

@@ -1,0 +1,99 @@
+"""module_utils/aws_module.py, the base of every strata.aws module, through modules run by
+ansible that make no AWS request: the connection options of amazon.aws plus retries,
+credentials masked at any verbosity, parameter checks named. No emulator."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ansible_adhoc import REPO, run_module
+from ansible_collections.strata.aws.plugins.module_utils import aws_module
+
+SECRETS = {"access_key": "AKIASTRATAEXAMPLE123", "secret_key": "s3cr3t/Strata+Example", "session_token": "IQoJb3JpZ2luX2VjEXAMPLE"}
+
+
+def run_verbose(workdir: Path, module: str, args: dict) -> str:
+    """stdout and stderr of ``module`` run with -vvvv and the default callback."""
+    config = workdir / "ansible.cfg"
+    config.write_text("[defaults]\n")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        "ANSIBLE_CONFIG": str(config),
+        "ANSIBLE_HOME": str(workdir / "ansible-home"),
+        "ANSIBLE_COLLECTIONS_PATH": str(REPO / "collections"),
+        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+    }
+    command = [str(Path(sys.executable).with_name("ansible")), "localhost", "-i", "localhost,", "-c", "local",
+               "-m", module, "-a", json.dumps(args), "-vvvv"]
+    proc = subprocess.run(command, env=env, cwd=workdir, capture_output=True, text=True, timeout=120)
+    return proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("names", [
+    {"access_key": "access_key", "secret_key": "secret_key", "session_token": "session_token"},
+    {"access_key": "aws_access_key_id", "secret_key": "aws_secret_access_key", "session_token": "aws_session_token"},
+])
+def test_credentials_never_appear_in_the_output(tmp_path, names):
+    args = {"src": str(tmp_path / "no-backup"), "region": "us-east-1", "live": True,
+            **{names[k]: v for k, v in SECRETS.items()}}
+    output = run_verbose(tmp_path, "strata.aws.backup_verify", args)
+    assert "has no manifest.json" in output  # the module ran and failed on its own terms
+    assert "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" in output  # invocation is shown, masked
+    for secret in SECRETS.values():
+        assert secret not in output
+
+
+def test_credentials_from_the_environment_are_masked_too(tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", SECRETS["access_key"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRETS["secret_key"])
+    result = run_module(tmp_path, "strata.aws.backup_verify", {"src": str(tmp_path / "none"), "region": "us-east-1"})
+    assert result["failed"] is True
+    assert result["invocation"]["module_args"]["access_key"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    assert SECRETS["access_key"] not in json.dumps(result) and SECRETS["secret_key"] not in json.dumps(result)
+
+
+def test_every_credential_option_is_no_log():
+    spec = dict(aws_module.AnsibleAWSModule.default_settings)  # the class is amazon.aws's
+    assert spec["module_class"].__name__ == "AnsibleModule"
+    from ansible_collections.amazon.aws.plugins.module_utils.modules import aws_argument_spec
+
+    merged = dict(aws_argument_spec(), **aws_module.AWS_ARGUMENT_SPEC)
+    for option in ("access_key", "secret_key", "session_token"):
+        assert merged[option]["no_log"] is True, option
+    assert merged["access_key"]["aliases"] == ["aws_access_key_id", "aws_access_key"]
+
+
+def test_the_old_option_names_and_aliases_are_accepted(tmp_path):
+    args = {"src": str(tmp_path / "none"), "aws_region": "us-east-1", "aws_endpoint_url": "http://127.0.0.1:9", "retries": 0}
+    result = run_module(tmp_path, "strata.aws.backup_verify", args)
+    assert "has no manifest.json" in result["msg"]
+    module_args = result["invocation"]["module_args"]
+    assert (module_args["region"], module_args["endpoint_url"], module_args["retries"]) == ("us-east-1", "http://127.0.0.1:9", 0)
+
+
+@pytest.mark.parametrize("module, args", [
+    ("strata.aws.backup_verify", {"src": "x"}),
+    ("strata.aws.dynamodb_seed", {"table": "t", "items": [{"stat": "a"}]}),
+    ("strata.aws.s3_restore", {"src": "x"}),
+])
+def test_retries_below_zero_fail_naming_the_parameter(tmp_path, module, args):
+    result = run_module(tmp_path, module, dict(args, retries=-1, region="us-east-1"))
+    assert result["failed"] is True
+    assert result["msg"] == "parameter retries must be at least 0, got -1"
+
+
+def test_local_file_modules_take_no_aws_option(tmp_path):
+    result = run_module(tmp_path, "strata.aws.backup_find", {"root": str(tmp_path), "env": "dev", "region": "us-east-1"})
+    assert result["failed"] is True
+    assert "Unsupported parameters" in result["msg"] and "region" in result["msg"]
+
+
+def test_dynamodb_seed_refuses_an_empty_table_name(tmp_path):
+    result = run_module(tmp_path, "strata.aws.dynamodb_seed", {"table": "", "items": [{"stat": "a"}], "region": "us-east-1"})
+    assert result["failed"] is True
+    assert result["msg"] == "table: expected the name of a DynamoDB table, got an empty string"
