@@ -1,11 +1,11 @@
 output "s3_bucket_name" {
   description = "Name of the state bucket."
-  value       = aws_s3_bucket.state.id
+  value       = module.state_bucket.id
 }
 
 output "s3_bucket_arn" {
   description = "ARN of the state bucket."
-  value       = aws_s3_bucket.state.arn
+  value       = module.state_bucket.arn
 }
 
 output "dynamodb_table_name" {
@@ -21,7 +21,7 @@ output "dynamodb_table_arn" {
 output "backend_configuration" {
   description = "S3 backend settings for the layers that keep their state in this bucket (add key and the lock mode)."
   value = {
-    bucket         = aws_s3_bucket.state.id
+    bucket         = module.state_bucket.id
     region         = var.aws_region
     dynamodb_table = aws_dynamodb_table.lock.name
     encrypt        = true

@@ -1,28 +1,4 @@
-variable "project_name" {
-  description = "Project name, used in resource names and tags."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,28}[a-z0-9]$", var.project_name))
-    error_message = "project_name must be 3-30 characters of lowercase letters, digits and hyphens, starting and ending with a letter or digit."
-  }
-}
-
-variable "aws_region" {
-  description = "AWS region of the state bucket and lock table."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$", var.aws_region))
-    error_message = "aws_region must look like an AWS region name, e.g. eu-west-1."
-  }
-}
-
-variable "aws_s3_use_path_style" {
-  description = "Address S3 with path-style URLs (needed by local emulators)."
-  type        = bool
-  default     = false
-}
+# project_name, aws_region and aws_s3_use_path_style: common_variables.tf (shared).
 
 variable "state_bucket_name" {
   description = "Name of the S3 bucket that holds every layer's Terraform state (globally unique)."

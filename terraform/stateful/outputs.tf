@@ -15,17 +15,17 @@ output "cloudfront_distribution_arn" {
 
 output "site_bucket_id" {
   description = "Name of the private bucket holding the site content."
-  value       = aws_s3_bucket.site.id
+  value       = module.site_bucket.id
 }
 
 output "site_bucket_arn" {
   description = "ARN of the site bucket."
-  value       = aws_s3_bucket.site.arn
+  value       = module.site_bucket.arn
 }
 
 output "logs_bucket_id" {
   description = "Name of the bucket receiving CloudFront access logs."
-  value       = aws_s3_bucket.logs.id
+  value       = module.logs_bucket.id
 }
 
 output "dynamodb_table_name" {

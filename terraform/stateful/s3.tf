@@ -4,54 +4,20 @@ locals {
 }
 
 # Site bucket: private, ACLs disabled, readable only by this stack's distribution.
+module "site_bucket" {
+  source = "../modules/private_bucket"
 
-resource "aws_s3_bucket" "site" {
-  bucket        = local.site_bucket_name
-  force_destroy = var.s3_force_destroy
+  bucket                             = local.site_bucket_name
+  force_destroy                      = var.s3_force_destroy
+  noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
+  policy_documents                   = [data.aws_iam_policy_document.site_cloudfront_read.json]
 }
 
-resource "aws_s3_bucket_ownership_controls" "site" {
-  bucket = aws_s3_bucket.site.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "site" {
-  bucket = aws_s3_bucket.site.id
-
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "site" {
-  bucket = aws_s3_bucket.site.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
-}
-
-resource "aws_s3_bucket_versioning" "site" {
-  bucket = aws_s3_bucket.site.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-data "aws_iam_policy_document" "site" {
-  source_policy_documents = [data.aws_iam_policy_document.tls_only["site"].json]
-
+data "aws_iam_policy_document" "site_cloudfront_read" {
   statement {
     sid       = "AllowCloudFrontOriginAccessControl"
     actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.site.arn}/*"]
+    resources = ["${module.site_bucket.arn}/*"]
 
     principals {
       type        = "Service"
@@ -66,35 +32,20 @@ data "aws_iam_policy_document" "site" {
   }
 }
 
-resource "aws_s3_bucket_policy" "site" {
-  bucket = aws_s3_bucket.site.id
-  policy = data.aws_iam_policy_document.site.json
+# Logs bucket: receives CloudFront standard logs, which are delivered through ACLs,
+# so Object Ownership is BucketOwnerPreferred and the ACL below stays in this layer.
+module "logs_bucket" {
+  source = "../modules/private_bucket"
 
-  depends_on = [aws_s3_bucket_public_access_block.site]
-}
+  bucket                             = local.logs_bucket_name
+  force_destroy                      = var.s3_force_destroy
+  object_ownership                   = "BucketOwnerPreferred"
+  noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
 
-# Logs bucket: receives CloudFront standard logs, which are delivered through ACLs.
-
-resource "aws_s3_bucket" "logs" {
-  bucket        = local.logs_bucket_name
-  force_destroy = var.s3_force_destroy
-}
-
-resource "aws_s3_bucket_ownership_controls" "logs" {
-  bucket = aws_s3_bucket.logs.id
-
-  rule {
-    object_ownership = "BucketOwnerPreferred"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "logs" {
-  bucket = aws_s3_bucket.logs.id
-
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
+  expiration_rules = [{
+    id              = "expire-access-logs"
+    expiration_days = var.logs_expiration_days
+  }]
 }
 
 data "aws_canonical_user_id" "current" {}
@@ -104,7 +55,7 @@ data "aws_cloudfront_log_delivery_canonical_user_id" "current" {}
 # The complete ACL: the owner keeps full control and CloudFront's log delivery account
 # may write. Declaring the grant CloudFront would otherwise add itself keeps plans clean.
 resource "aws_s3_bucket_acl" "logs" {
-  bucket = aws_s3_bucket.logs.id
+  bucket = module.logs_bucket.id
 
   access_control_policy {
     owner {
@@ -130,67 +81,6 @@ resource "aws_s3_bucket_acl" "logs" {
     }
   }
 
-  depends_on = [aws_s3_bucket_ownership_controls.logs]
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
-  bucket = aws_s3_bucket.logs.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "logs" {
-  bucket = aws_s3_bucket.logs.id
-
-  rule {
-    id     = "expire-access-logs"
-    status = "Enabled"
-
-    filter {}
-
-    expiration {
-      days = var.logs_expiration_days
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
-    }
-  }
-}
-
-resource "aws_s3_bucket_policy" "logs" {
-  bucket = aws_s3_bucket.logs.id
-  policy = data.aws_iam_policy_document.tls_only["logs"].json
-
-  depends_on = [aws_s3_bucket_public_access_block.logs]
-}
-
-# Both buckets refuse every request that does not use TLS.
-data "aws_iam_policy_document" "tls_only" {
-  for_each = {
-    site = aws_s3_bucket.site.arn
-    logs = aws_s3_bucket.logs.arn
-  }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [each.value, "${each.value}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+  # ACLs apply only once the ownership controls allow them.
+  depends_on = [module.logs_bucket]
 }

@@ -20,6 +20,7 @@ resource "aws_apigatewayv2_integration" "counter" {
 }
 
 resource "aws_apigatewayv2_route" "count" {
+  #checkov:skip=CKV_AWS_309:The visitor counter is public by design: the site's anonymous visitors call it; CORS, stage throttling and reserved concurrency bound it.
   for_each = toset(["GET /count", "POST /count"])
 
   api_id    = aws_apigatewayv2_api.counter.id
@@ -28,6 +29,7 @@ resource "aws_apigatewayv2_route" "count" {
 }
 
 resource "aws_apigatewayv2_stage" "default" {
+  #checkov:skip=CKV_AWS_76:Not yet: the emulator (moto 5.2) implements no UpdateStage, so an existing stage cannot gain access_log_settings there; meanwhile the function's log group and the error and throttle alarms cover the API.
   api_id      = aws_apigatewayv2_api.counter.id
   name        = "$default"
   auto_deploy = true

@@ -1,39 +1,5 @@
-variable "project_name" {
-  description = "Project name, the prefix of every resource name (lowercase letters, digits, hyphens; 3-30 characters)."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,28}[a-z0-9]$", var.project_name))
-    error_message = "project_name must be 3-30 characters of lowercase letters, digits and hyphens, starting and ending with a letter or digit."
-  }
-}
-
-variable "env" {
-  description = "Environment name, e.g. dev or prod (lowercase letters, digits, hyphens; 2-16 characters)."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{0,14}[a-z0-9]$", var.env))
-    error_message = "env must be 2-16 characters of lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen."
-  }
-}
-
-variable "aws_region" {
-  description = "AWS region of the layer's regional resources, e.g. eu-west-1."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$", var.aws_region))
-    error_message = "aws_region must look like an AWS region name, e.g. eu-west-1."
-  }
-}
-
-variable "aws_s3_use_path_style" {
-  description = "Address S3 buckets by path instead of virtual host (needed by local emulators)."
-  type        = bool
-  default     = false
-  nullable    = false
-}
+# project_name, aws_region and aws_s3_use_path_style: common_variables.tf; env: env_variable.tf
+# (both shared).
 
 variable "state_bucket" {
   description = "S3 bucket holding the Terraform states (the bootstrap layer's bucket)."
@@ -102,7 +68,7 @@ variable "log_retention_days" {
 variable "api_throttling_rate_limit" {
   description = "Steady-state requests per second the API stage allows."
   type        = number
-  default     = 10
+  default     = 50
 
   validation {
     condition     = var.api_throttling_rate_limit > 0
@@ -113,11 +79,23 @@ variable "api_throttling_rate_limit" {
 variable "api_throttling_burst_limit" {
   description = "Burst of requests the API stage allows above the rate limit."
   type        = number
-  default     = 20
+  default     = 100
 
   validation {
     condition     = var.api_throttling_burst_limit >= 1 && floor(var.api_throttling_burst_limit) == var.api_throttling_burst_limit
     error_message = "api_throttling_burst_limit must be a whole number, at least 1."
+  }
+}
+
+variable "lambda_reserved_concurrency" {
+  description = "Concurrent executions reserved for, and capping, the counter (default: the stage's burst limit); -1 reserves none, which an account whose Lambda concurrency quota is still 10 needs."
+  type        = number
+  default     = 100
+  nullable    = false
+
+  validation {
+    condition     = var.lambda_reserved_concurrency == -1 || (var.lambda_reserved_concurrency >= 1 && floor(var.lambda_reserved_concurrency) == var.lambda_reserved_concurrency)
+    error_message = "lambda_reserved_concurrency must be -1 (no reservation) or a whole number, at least 1."
   }
 }
 

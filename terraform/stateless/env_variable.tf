@@ -1,0 +1,1 @@
+../shared/env_variable.tf
