@@ -103,22 +103,29 @@ def run_restore(service, restore_resource, resource, written, concurrency):
 
     ``restore_resource(client, src, source, target, mode=, concurrency=, retries=, check_mode=)``
     restores one ``resource`` (``table`` or ``bucket``) of the backup and returns counts; the
-    module reports a change when the count named ``written`` is above 0.
+    module reports a change when the count named ``written`` is above 0. A restore that fails
+    after writing part of the resource (a damaged object among good ones) raises its error
+    with the counts as details: the failed result carries them, and ``changed`` too.
     """
     source_option = f"source_{resource}"
 
     def restore(module):
         params = module.params
-        result = restore_resource(
-            client(module, service, pool_size=params["concurrency"]),
-            params["src"],
-            params[source_option],
-            params[resource],
-            mode=params["mode"],
-            concurrency=params["concurrency"],
-            retries=params["retries"],
-            check_mode=module.check_mode,
-        )
+        try:
+            result = restore_resource(
+                client(module, service, pool_size=params["concurrency"]),
+                params["src"],
+                params[source_option],
+                params[resource],
+                mode=params["mode"],
+                concurrency=params["concurrency"],
+                retries=params["retries"],
+                check_mode=module.check_mode,
+            )
+        except StrataAWSError as exc:
+            if written in exc.details:
+                exc.details["changed"] = exc.details[written] > 0
+            raise
         return dict(result, changed=result[written] > 0)
 
     run(

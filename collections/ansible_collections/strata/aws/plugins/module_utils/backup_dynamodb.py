@@ -2,19 +2,28 @@
 
 Items are written exactly as the low-level client returns them (no TypeDeserializer), so
 numbers keep their precision and sets stay sets; only binary values (B, BS) are base64
-encoded, as JSON cannot hold bytes. Export streams page by page into gzip: memory does
-not grow with the table.
+encoded, as JSON cannot hold bytes. Export streams item by item into gzip (no page is ever
+joined into one string): memory does not grow with the table.
+
+Restore checks the table file's size and SHA-256 against the manifest first (one sequential
+read of the raw bytes, nothing parsed) and writes nothing from a file that differs; then it
+parses the file once, streaming the items into the table, and checks the item count at the
+end. Checking the digest while streaming instead would find a damaged file only after its
+items had been written; reading the raw bytes once more is the simplest way to write only
+from a verified file.
 
 Plain boto3 and the standard library; no Ansible imports.
 """
 from __future__ import annotations
 
 import base64
+import io
 import itertools
 import json
 import queue
 import threading
 import time
+import zlib
 
 from ansible_collections.strata.aws.plugins.module_utils.backup_aws import (
     DEFAULT_RETRIES,
@@ -27,17 +36,20 @@ from ansible_collections.strata.aws.plugins.module_utils.backup_aws import (
 from ansible_collections.strata.aws.plugins.module_utils.backup_format import (
     BackupError,
     atomic_file,
+    file_problem,
     finish_part,
     gzip_stream,
+    load_manifest,
     read_gzip_lines,
     resolve,
+    select,
     start_part,
     table_file,
-    verified_entry,
 )
 
 WRITE_BATCH = 25  # BatchWriteItem's limit
 READ_BATCH = 100  # BatchGetItem's limit
+WRITE_BUFFER = 256 * 1024  # export: bytes of JSON lines handed to gzip at a time
 _SEGMENT_DONE = object()
 
 
@@ -187,14 +199,14 @@ def export_table(client, table, dest, source, segments=1, page_size=None, consis
         return {"name": table, "file": relpath, "path": path}
     item_count = 0
     with atomic_file(path) as out:
-        with gzip_stream(out) as gz:
+        # One line at a time (a page is never joined into one string) through a small buffer,
+        # so that gzip compresses in blocks rather than item by item.
+        with gzip_stream(out) as gz, io.BufferedWriter(gz, WRITE_BUFFER) as lines:
             for page in scan_pages(client, table, segments, page_size, consistent_read, retries):
-                items = page["Items"]
-                if items:
-                    lines = (json.dumps(encode_item(i), ensure_ascii=False, separators=(",", ":"))
-                             for i in items)
-                    gz.write(("\n".join(lines) + "\n").encode("utf-8"))
-                    item_count += len(items)
+                for item in page["Items"]:
+                    lines.write(json.dumps(encode_item(item), ensure_ascii=False,
+                                           separators=(",", ":")).encode("utf-8") + b"\n")
+                    item_count += 1
     entry = {"name": table, "item_count": item_count, "file": relpath,
              "bytes": out.size, "sha256": out.hexdigest()}
     finish_part(dest, "dynamodb", table, entry, source)
@@ -266,18 +278,43 @@ def _put_if_absent(client, table, item, hash_key, retries):
 
 def restore_table(client, src, source_table=None, table=None, mode="overwrite", concurrency=4,
                   retries=DEFAULT_RETRIES, check_mode=False):
-    """Restore one table of the verified backup in ``src`` into ``table`` (default: its own name).
+    """Restore one table of the backup in ``src`` into ``table`` (default: its own name).
 
     ``mode`` overwrite: BatchWriteItem every item, replacing items with the same key.
     ``mode`` missing: write only items whose key is absent (looked up with BatchGetItem,
     then written with a conditional PutItem, so an item created meanwhile is kept too).
+
+    The table file is checked against the manifest (size, SHA-256) before anything is
+    written; a file that differs (damaged, truncated, missing) raises ``BackupError`` and
+    nothing is written. The file is then parsed once, as the items are written.
     Returns the counts of items restored (or, in check mode, to restore) and left unchanged.
     """
-    entry = verified_entry(src, "tables", source_table, "table")
-    target = table or entry["name"]
+    entry = select(load_manifest(src), "tables", source_table, "table")
+    name, relpath = entry["name"], entry["file"]
+    target = table or name
+    result = {"table": target, "source_table": name, "item_count": entry["item_count"]}
+    problem = file_problem(src, relpath, entry["bytes"], entry["sha256"])
+    if problem is not None:
+        raise BackupError(
+            f"table {name}: its file failed verification, so nothing was written to {target}: {problem}",
+            **result, restored=0, unchanged=0,
+        )
     key_names = [k["AttributeName"] for k in describe(client, target, retries)["KeySchema"]]
-    items = (decode_item(line) for line in read_gzip_lines(resolve(src, entry["file"])))
-    result = {"table": target, "source_table": entry["name"], "item_count": entry["item_count"]}
+    read = 0
+
+    def items():
+        nonlocal read
+        try:
+            for line in read_gzip_lines(resolve(src, relpath)):
+                read += 1
+                yield decode_item(line)
+        except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError, zlib.error) as exc:
+            # The file matched its recorded SHA-256: it was written this way by the backup.
+            raise BackupError(
+                f"table {name}: {relpath} is unreadable after {read} items ({exc}) although it matches "
+                f"its manifest; items before that point may have been written to {target}",
+                **result, restored=restored, unchanged=unchanged,
+            ) from exc
 
     if mode == "overwrite":
         if check_mode:
@@ -287,7 +324,7 @@ def restore_table(client, src, source_table=None, table=None, mode="overwrite", 
             _write_batch(client, target, batch, retries)
             return len(batch), 0
 
-        batches = _chunks(items, WRITE_BATCH)
+        batches = _chunks(items(), WRITE_BATCH)
     else:
         def restore(batch):
             existing = _existing_keys(client, target, batch, key_names, retries)
@@ -297,11 +334,16 @@ def restore_table(client, src, source_table=None, table=None, mode="overwrite", 
             written = sum(_put_if_absent(client, target, item, key_names[0], retries) for item in missing)
             return written, len(batch) - written
 
-        batches = _chunks(items, READ_BATCH)
+        batches = _chunks(items(), READ_BATCH)
 
     restored = unchanged = 0
     for done, kept in ordered_map(restore, batches, concurrency):
         restored += done
         unchanged += kept
+    if read != entry["item_count"]:
+        raise BackupError(
+            f"table {name}: {relpath} holds {read} items, manifest says {entry['item_count']} "
+            f"(the {read} items it holds were restored to {target})",
+            **result, restored=restored, unchanged=unchanged,
+        )
     return dict(result, restored=restored, unchanged=unchanged)
-

@@ -24,6 +24,10 @@ after the UTC time the backup started::
 ``find_backup`` picks one of them (the latest complete one, or a named one) for a restore or
 for an incremental backup to reuse unchanged objects from.
 
+Verification (``find_damage``, ``verify``) goes on past each damaged file and names all of
+them; ``file_problem`` checks one file (one raw read, nothing parsed), which the restores use
+to check exactly what they restore from.
+
 Standard library only (and strata.aws's error type).
 """
 from __future__ import annotations
@@ -35,6 +39,7 @@ import hashlib
 import json
 import os
 import tempfile
+import zlib
 
 from ansible_collections.strata.aws.plugins.module_utils.errors import StrataAWSError
 
@@ -248,7 +253,7 @@ def build_manifest(dest, env, tables, buckets, allow_pending=False):
             sources[json.dumps(part["source"], sort_keys=True)] = part["source"]
             sections[KINDS[kind]].append(entry)
     if problems:
-        raise BackupError(_summary("refusing to write the manifest", problems), problems=problems)
+        raise BackupError(summary("refusing to write the manifest", problems), problems=problems)
     if len(sources) > 1:
         raise BackupError(
             "refusing to write the manifest: the resources were exported from different sources "
@@ -331,97 +336,113 @@ def select(manifest, section, name, what):
 # --- verification -------------------------------------------------------------------------
 
 
-def _summary(head, problems):
+def summary(head, problems):
+    """``head: problem; problem; ...`` with at most 20 problems named, then how many more."""
     shown = problems[:_MAX_REPORTED_PROBLEMS]
     more = len(problems) - len(shown)
     return f"{head}: " + "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
 
 
-def _check_file(src, relpath, size, sha256, problems, label=None):
-    """Compare one file with its recorded size and SHA-256; True when it matches."""
+def file_problem(src, relpath, size, sha256, label=None):
+    """What is wrong with one file of the backup in ``src`` compared with its recorded size and
+    SHA-256, or None when it matches. One sequential read of the raw bytes; nothing is parsed."""
     where = _where(relpath, label)
     try:
         actual_sha, actual_size = sha256_file(resolve(src, relpath))
     except FileNotFoundError:
-        problems.append(f"{where}: file is missing")
-        return False
+        return f"{where}: file is missing"
     except BackupError as exc:
-        problems.append(exc.msg)
-        return False
+        return exc.msg
+    except OSError as exc:
+        return f"{where}: unreadable ({exc})"
     if actual_size != size:
-        problems.append(f"{where}: size is {actual_size} bytes, manifest says {size}")
-        return False
+        return f"{where}: size is {actual_size} bytes, manifest says {size}"
     if actual_sha != sha256:
-        problems.append(f"{where}: sha256 is {actual_sha}, manifest says {sha256}")
-        return False
-    return True
+        return f"{where}: sha256 is {actual_sha}, manifest says {sha256}"
+    return None
 
 
-def _count_lines(src, relpath, problems):
-    """Number of JSON lines of a gzip file, or None (with a problem) when it is unreadable."""
-    count = 0
-    try:
-        for _ in read_gzip_lines(resolve(src, relpath)):
-            count += 1
-    except (OSError, EOFError, ValueError) as exc:
-        problems.append(f"{relpath}: unreadable after {count} lines ({exc})")
-        return None
-    return count
+def _damage(resource, name, relpath, problem, key=None):
+    """One entry of ``find_damage``'s list: which resource (and object) a damaged file holds."""
+    return {"resource": resource, "name": name, "key": key, "file": relpath, "problem": problem}
 
 
-def _verify_table(src, entry, problems):
-    if not _check_file(src, entry["file"], entry["bytes"], entry["sha256"], problems):
-        return
-    count = _count_lines(src, entry["file"], problems)
-    if count is not None and count != entry["item_count"]:
-        problems.append(f"{entry['file']}: holds {count} items, manifest says {entry['item_count']}")
+_UNREADABLE = (OSError, EOFError, ValueError, KeyError, TypeError, zlib.error)
+"""What reading a damaged gzip JSON-lines file raises (BadGzipFile is an OSError)."""
 
 
-def _verify_bucket(src, entry, problems):
-    index = entry["index"]
-    if not _check_file(src, index, entry["index_bytes"], entry["index_sha256"], problems):
+def _verify_table(src, entry, damaged):
+    name, relpath = entry["name"], entry["file"]
+    problem = file_problem(src, relpath, entry["bytes"], entry["sha256"])
+    if problem is None:
+        count = 0
+        try:
+            for _ in read_gzip_lines(resolve(src, relpath)):
+                count += 1
+        except _UNREADABLE as exc:
+            problem = f"{relpath}: unreadable after {count} lines ({exc})"
+        else:
+            if count != entry["item_count"]:
+                problem = f"{relpath}: holds {count} items, manifest says {entry['item_count']}"
+    if problem is not None:
+        damaged.append(_damage("table", name, relpath, problem))
+
+
+def _verify_bucket(src, entry, damaged):
+    name, index = entry["name"], entry["index"]
+    problem = file_problem(src, index, entry["index_bytes"], entry["index_sha256"])
+    if problem is not None:
+        damaged.append(_damage("bucket", name, index, problem))
         return
     count = total = 0
     try:
         for obj in read_gzip_lines(resolve(src, index)):
             count += 1
             total += obj["size"]
-            _check_file(src, obj["file"], obj["size"], obj["sha256"], problems,
-                        f"s3://{entry['name']}/{obj['key']}")
-    except (OSError, EOFError, ValueError, KeyError) as exc:
-        problems.append(f"{index}: unreadable after {count} objects ({exc})")
+            problem = file_problem(src, obj["file"], obj["size"], obj["sha256"], f"s3://{name}/{obj['key']}")
+            if problem is not None:
+                damaged.append(_damage("bucket", name, obj["file"], problem, key=obj["key"]))
+    except _UNREADABLE as exc:
+        damaged.append(_damage("bucket", name, index, f"{index}: unreadable after {count} objects ({exc})"))
         return
     if count != entry["object_count"]:
-        problems.append(f"{index}: lists {count} objects, manifest says {entry['object_count']}")
+        problem = f"{index}: lists {count} objects, manifest says {entry['object_count']}"
+        damaged.append(_damage("bucket", name, index, problem))
     if total != entry["bytes"]:
-        problems.append(f"{index}: objects total {total} bytes, manifest says {entry['bytes']}")
+        problem = f"{index}: objects total {total} bytes, manifest says {entry['bytes']}"
+        damaged.append(_damage("bucket", name, index, problem))
+
+
+def find_damage(src, tables=None, buckets=None):
+    """Re-read every file of the backup in ``src`` and check it against the manifest, going
+    on past each damaged file so that all of them are named.
+
+    ``tables`` / ``buckets`` restrict the check to those resources (None: all of them).
+    Returns ``(manifest, damaged)``; ``damaged`` holds one entry per problem: ``resource``
+    (table or bucket), ``name``, ``key`` (the object's key; None for a table file or a bucket
+    index), ``file`` (relative to ``src``) and ``problem``. Only a missing or unreadable
+    manifest raises ``BackupError``.
+    """
+    manifest = load_manifest(src)
+    damaged = []
+    for entry in manifest["tables"]:
+        if tables is None or entry["name"] in tables:
+            _verify_table(src, entry, damaged)
+    for entry in manifest["buckets"]:
+        if buckets is None or entry["name"] in buckets:
+            _verify_bucket(src, entry, damaged)
+    return manifest, damaged
 
 
 def verify(src, tables=None, buckets=None):
-    """Re-read every file of the backup in ``src`` and check it against the manifest.
-
-    ``tables`` / ``buckets`` restrict the check to those resources (None: all of them).
-    Returns the manifest; raises ``BackupError`` naming every file that differs.
-    """
-    manifest = load_manifest(src)
-    problems = []
-    for entry in manifest["tables"]:
-        if tables is None or entry["name"] in tables:
-            _verify_table(src, entry, problems)
-    for entry in manifest["buckets"]:
-        if buckets is None or entry["name"] in buckets:
-            _verify_bucket(src, entry, problems)
-    if problems:
-        raise BackupError(_summary(f"backup {src} failed verification", problems), problems=problems)
+    """Like ``find_damage``, but raise ``BackupError`` naming every damaged file (details
+    ``problems`` and ``damaged``); returns the manifest when nothing is damaged."""
+    manifest, damaged = find_damage(src, tables, buckets)
+    if damaged:
+        problems = [d["problem"] for d in damaged]
+        raise BackupError(summary(f"backup {src} failed verification", problems),
+                          problems=problems, damaged=damaged)
     return manifest
-
-
-def verified_entry(src, section, name, what):
-    """Verify the files of one table or bucket (``name``, or the only one of ``section``)
-    of the backup in ``src`` and return its manifest entry."""
-    entry = select(load_manifest(src), section, name, what)
-    verify(src, **{other: [entry["name"]] if other == section else [] for other in ("tables", "buckets")})
-    return entry
 
 
 def verify_live(manifest, count_items, count_objects):
@@ -441,7 +462,7 @@ def verify_live(manifest, count_items, count_objects):
                     f"backup holds {entry[field]}"
                 )
     if problems:
-        raise BackupError(_summary("backup does not match the live resources", problems),
+        raise BackupError(summary("backup does not match the live resources", problems),
                           problems=problems, live=live)
     return live
 

@@ -5,12 +5,18 @@ order (S3 lists keys in UTF-8 binary order), so earlier indexes and live listing
 matched against it by a forward merge instead of being held in memory.
 
 Incremental: an object whose key, size, ETag and LastModified equal an earlier index
-entry (of ``previous`` or of this destination's own earlier run) is hard-linked (or
-copied) from that backup and re-hashed instead of downloaded. Any change to an object,
+entry (of ``previous`` or of this destination's own earlier run) is copied from that backup
+instead of downloaded: a real copy (bytes read and written, never a hard link), checked
+against the recorded SHA-256 as it is written, so no file is shared between two backups
+and a damaged earlier file is downloaded again instead of spreading. Any change to an object,
 metadata included, gives it a new LastModified; as S3 times have a resolution of one
 second, an entry is trusted only when the object was last modified in an earlier second
 than the one in which it was downloaded (the server's Date), the way git treats "racily
 clean" files.
+
+Restore checks each object's file against the index (size, SHA-256) just before uploading
+it; a damaged or missing file fails that object only: the others are restored, then the
+restore fails naming each object it could not restore.
 
 Plain boto3 and the standard library; no Ansible imports.
 """
@@ -21,7 +27,6 @@ import email.utils
 import hashlib
 import json
 import os
-import shutil
 import time
 
 from ansible_collections.strata.aws.plugins.module_utils.backup_aws import (
@@ -38,14 +43,17 @@ from ansible_collections.strata.aws.plugins.module_utils.backup_format import (
     BackupError,
     atomic_file,
     bucket_index,
+    file_problem,
     finish_part,
     gzip_stream,
+    load_manifest,
     object_file,
     read_gzip_lines,
     resolve,
+    select,
     sha256_file,
     start_part,
-    verified_entry,
+    summary,
 )
 
 # Response field -> index field, for the headers restored with each object.
@@ -129,28 +137,34 @@ def _server_time(response):
     return datetime.datetime.now(datetime.timezone.utc)
 
 
-def _link_or_copy(source, target):
-    tmp = f"{target}.{os.getpid()}.link"
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    try:
-        os.link(source, tmp)
-    except OSError:
-        shutil.copyfile(source, tmp)
-    os.replace(tmp, target)
+class _CopyMismatch(Exception):
+    """The file being copied does not have its recorded size and SHA-256."""
 
 
 def _reuse(backup_dir, entry, dest, relpath):
-    """Place the file of an earlier ``entry`` at ``relpath`` in ``dest``; True when its
-    content still matches the recorded size and SHA-256."""
+    """Place a copy of the file of an earlier ``entry`` at ``relpath`` in ``dest``; True when
+    the copy has the recorded size and SHA-256, False (nothing placed) when the earlier file
+    is missing or damaged, so that the object is downloaded instead.
+
+    The copy is real (bytes read and written through ``atomic_file``, hashed as they are
+    written), never a hard link or a reflink: no file is shared between two backups, so
+    damage to one cannot reach another. A file of this same backup (an earlier run into
+    ``dest``) is only re-hashed, unless it is linked elsewhere, when it is replaced by a copy.
+    """
     source = resolve(backup_dir, entry["file"])
     target = resolve(dest, relpath)
+    expected = (entry["sha256"], entry["size"])
     try:
-        if source != target:
-            _link_or_copy(source, target)
-        sha256, size = sha256_file(target)
-    except FileNotFoundError:
+        if source == target and os.stat(target).st_nlink == 1:
+            return sha256_file(target) == expected
+        with open(source, "rb") as original, atomic_file(target) as out:
+            for chunk in iter(lambda: original.read(CHUNK), b""):
+                out.write(chunk)
+            if (out.hexdigest(), out.size) != expected:
+                raise _CopyMismatch(source)  # atomic_file drops the copy
+    except (FileNotFoundError, _CopyMismatch):
         return False
-    return sha256 == entry["sha256"] and size == entry["size"]
+    return True
 
 
 def _download(client, bucket, listed, dest, relpath, retries):
@@ -297,33 +311,79 @@ def _upload(client, bucket, entry, path, if_absent, retries):
 
 def restore_bucket(client, src, source_bucket=None, bucket=None, mode="missing", concurrency=8,
                    retries=DEFAULT_RETRIES, check_mode=False):
-    """Restore one bucket of the verified backup in ``src`` into ``bucket`` (default: its own name).
+    """Restore one bucket of the backup in ``src`` into ``bucket`` (default: its own name).
 
     ``mode`` missing: upload only keys the bucket does not hold (a conditional PutObject also
     keeps a key created meanwhile); existing objects are left as they are.
     ``mode`` overwrite: make every key of the backup equal to it; objects that already have
     the recorded bytes and headers are skipped, all others are uploaded.
     Keys the bucket holds that the backup does not are never touched.
+
+    The bucket's index is checked against the manifest (size, SHA-256) before anything is
+    uploaded: when it differs, nothing can be trusted and nothing is uploaded. Each object to
+    upload is then checked against its index entry (size, SHA-256; one read of the file, then
+    the upload reads it again): a damaged or missing file is skipped and listed in
+    ``failed_objects``, and every other object is restored. Objects left unchanged are not
+    read. Raises ``BackupError`` at the end when an object failed, naming each one, with the
+    counts and ``failed_objects`` as details.
+
+    Returns ``uploaded``, ``uploaded_bytes``, ``unchanged``, ``failed_objects`` (empty),
+    ``bucket``, ``source_bucket`` and ``object_count``.
     """
-    entry = verified_entry(src, "buckets", source_bucket, "bucket")
-    target = bucket or entry["name"]
+    entry = select(load_manifest(src), "buckets", source_bucket, "bucket")
+    name, index = entry["name"], entry["index"]
+    target = bucket or name
+    result = {"bucket": target, "source_bucket": name, "object_count": entry["object_count"],
+              "uploaded": 0, "uploaded_bytes": 0, "unchanged": 0, "failed_objects": []}
+    problem = file_problem(src, index, entry["index_bytes"], entry["index_sha256"])
+    if problem is not None:
+        result["failed_objects"].append({"key": None, "file": index, "reason": problem})
+        raise BackupError(
+            f"bucket {name}: its index failed verification, so no object of it can be trusted; "
+            f"nothing was uploaded to {target}: {problem}",
+            **result,
+        )
     live = ForwardLookup(list_objects(client, target, retries), key=lambda o: o["Key"])
 
     def restore(planned):
+        """(index entry, outcome: uploaded, unchanged or failed, problem)."""
         obj, current = planned
         if current is not None and (mode == "missing" or _identical(client, target, obj, current, retries)):
-            return False, obj["size"]
+            return obj, "unchanged", None
+        problem = file_problem(src, obj["file"], obj["size"], obj["sha256"], f"s3://{name}/{obj['key']}")
+        if problem is not None:
+            return obj, "failed", problem
         if check_mode:
-            return True, obj["size"]
-        path = resolve(src, obj["file"])
-        return _upload(client, target, obj, path, mode == "missing", retries), obj["size"]
+            return obj, "uploaded", None
+        uploaded = _upload(client, target, obj, resolve(src, obj["file"]), mode == "missing", retries)
+        return obj, "uploaded" if uploaded else "unchanged", None
 
-    planned = ((obj, live.get(obj["key"])) for obj in read_gzip_lines(resolve(src, entry["index"])))
-    counts = {"uploaded": 0, "unchanged": 0, "uploaded_bytes": 0}
-    for uploaded, size in ordered_map(restore, planned, concurrency):
-        if uploaded:
-            counts["uploaded"] += 1
-            counts["uploaded_bytes"] += size
-        else:
-            counts["unchanged"] += 1
-    return dict(counts, bucket=target, source_bucket=entry["name"], object_count=entry["object_count"])
+    listed = 0
+
+    def planned():
+        nonlocal listed
+        for obj in read_gzip_lines(resolve(src, index)):
+            listed += 1
+            yield obj, live.get(obj["key"])
+
+    for obj, outcome, problem in ordered_map(restore, planned(), concurrency):
+        if outcome == "failed":
+            result["failed_objects"].append({"key": obj["key"], "file": obj["file"], "reason": problem})
+            continue
+        result[outcome] += 1
+        if outcome == "uploaded":
+            result["uploaded_bytes"] += obj["size"]
+    problems = [failure["reason"] for failure in result["failed_objects"]]
+    if listed != entry["object_count"]:
+        problems.append(f"{index}: lists {listed} objects, manifest says {entry['object_count']}")
+    if problems:
+        raise BackupError(
+            summary(
+                f"bucket {name}: {len(result['failed_objects'])} of {listed} objects failed verification and were "
+                f"not restored to {target} (all the others were: {result['uploaded']} uploaded, "
+                f"{result['unchanged']} unchanged)",
+                problems,
+            ),
+            **result,
+        )
+    return result

@@ -12,7 +12,15 @@ description:
     sha256, its object count and total bytes, and every object file's size and sha256.
   - With O(live=true), also compares the manifest's counts with the live table (paginated
     C(Scan Select=COUNT)) and bucket (paginated C(ListObjectsV2)).
-  - Fails naming each file or resource that differs and how. Never changes anything.
+  - Goes on past each damaged file, so that every damaged or missing file is named (the
+    table file, or the bucket and key of an object), not only the first.
+  - Fails naming each file or resource that differs and how, unless O(tolerate_damage=true).
+    Never changes anything.
+  - The restore modules (M(strata.aws.dynamodb_restore), M(strata.aws.s3_restore)) check
+    every file they restore from themselves, and a damaged file fails only its table or its
+    object. So a restore does not need this module first; run it there with
+    O(tolerate_damage=true) to report the damage up front without stopping the restore of
+    everything else.
 version_added: 0.1.0
 author: strata maintainers
 options:
@@ -28,6 +36,15 @@ options:
     description: Count live items with strongly consistent reads.
     type: bool
     default: false
+  tolerate_damage:
+    description:
+      - Report damaged or missing files in RV(damaged) (and as a warning) without failing,
+        for a restore that goes on with what is intact.
+      - A missing or invalid C(manifest.json) fails whatever this says, and so does a
+        difference with the live resources under O(live=true).
+    type: bool
+    default: false
+    version_added: 0.3.0
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -46,6 +63,17 @@ EXAMPLES = r"""
   strata.aws.backup_verify:
     src: "backups/dev/{{ backup_timestamp }}"
     live: true
+
+- name: Before a restore, list what is damaged without stopping the rest
+  strata.aws.backup_verify:
+    src: backups/dev/20250101T000000Z
+    tolerate_damage: true
+  register: checked
+
+- name: Name the damaged objects
+  ansible.builtin.debug:
+    msg: "{{ checked.damaged | map(attribute='problem') | list }}"
+  when: checked.damaged | length > 0
 """
 
 RETURN = r"""
@@ -71,27 +99,71 @@ live:
   type: dict
   sample: {tables: {strata-visits-dev: 3}, buckets: {strata-site-dev: 2}}
 problems:
-  description: Every difference found.
-  returned: failure
+  description: Every difference found between the files and the manifest (empty when none).
+  returned: always
   type: list
   elements: str
   sample: ["dynamodb/strata-visits-dev.jsonl.gz: sha256 is 5e88..., manifest says 9f86..."]
+damaged:
+  description:
+    - One entry per damaged or missing file (empty when none). With O(tolerate_damage=true)
+      the module succeeds and this says what a restore will not be able to put back.
+  returned: always
+  type: list
+  elements: dict
+  version_added: 0.3.0
+  contains:
+    resource:
+      description: V(table) or V(bucket).
+      type: str
+    name:
+      description: The table or bucket.
+      type: str
+    key:
+      description: The object's key; null for a table file or a bucket index (the whole bucket).
+      type: str
+    file:
+      description: The file, relative to O(src).
+      type: str
+    problem:
+      description: What differs, naming the file (and the object).
+      type: str
+  sample:
+    - resource: bucket
+      name: strata-site-dev
+      key: index.html
+      file: s3/strata-site-dev/objects/3f/3f0c...
+      problem: "s3/strata-site-dev/objects/3f/3f0c... (s3://strata-site-dev/index.html): sha256 is 5e88..., manifest says 9f86..."
 """
 
 from ansible_collections.strata.aws.plugins.module_utils.backup_dynamodb import count_items
-from ansible_collections.strata.aws.plugins.module_utils.backup_format import verify, verify_live
+from ansible_collections.strata.aws.plugins.module_utils.backup_format import (
+    BackupError,
+    find_damage,
+    summary,
+    verify_live,
+)
 from ansible_collections.strata.aws.plugins.module_utils.aws_module import client, run
 from ansible_collections.strata.aws.plugins.module_utils.backup_s3 import count_objects
 
 
 def check(module):
     params = module.params
-    manifest = verify(params["src"])
+    src = params["src"]
+    manifest, damaged = find_damage(src)
+    problems = [d["problem"] for d in damaged]
+    if damaged:
+        message = summary(f"backup {src} failed verification", problems)
+        if not params["tolerate_damage"]:
+            raise BackupError(message, problems=problems, damaged=damaged)
+        module.warn(f"{message} (tolerated: tolerate_damage is true)")
     result = {
         "changed": False,
         "manifest": manifest,
         "tables": [t["name"] for t in manifest["tables"]],
         "buckets": [b["name"] for b in manifest["buckets"]],
+        "problems": problems,
+        "damaged": damaged,
     }
     if params["live"]:
         dynamodb, s3 = client(module, "dynamodb"), client(module, "s3")
@@ -109,6 +181,7 @@ def main():
             "src": {"type": "path", "required": True},
             "live": {"type": "bool", "default": False},
             "consistent_read": {"type": "bool", "default": False},
+            "tolerate_damage": {"type": "bool", "default": False},
         },
         check,
     )

@@ -7,8 +7,9 @@ DOCUMENTATION = r"""
 module: dynamodb_backup
 short_description: Export every item of a DynamoDB table into a strata backup
 description:
-  - Scans the table and streams each page into C(dynamodb/<table>.jsonl.gz) under O(dest),
-    one item per line in DynamoDB typed JSON exactly as the low-level API returns it
+  - Scans the table and streams the items into C(dynamodb/<table>.jsonl.gz) under O(dest),
+    one item per line, written one at a time (a page is never joined into one string), in
+    DynamoDB typed JSON exactly as the low-level API returns it
     (S, N, B, SS, NS, BS, M, L, BOOL, NULL; binary values base64-encoded), so types and
     number precision survive. Memory stays flat whatever the table size.
   - The file is written under a temporary name and renamed once complete, then a part record

@@ -7,8 +7,13 @@ DOCUMENTATION = r"""
 module: dynamodb_restore
 short_description: Restore a DynamoDB table from a strata backup, types intact
 description:
-  - Verifies the table's file in the backup O(src) against the manifest (size, sha256, item
-    count) and refuses to restore from a backup that fails, then streams the items back.
+  - Checks the table's file in the backup O(src) against the manifest (size and sha256, one
+    sequential read of the raw bytes) before writing anything. A damaged, truncated or missing
+    file fails this table with a message naming the file, and nothing is written to it; the
+    other tables of the backup are separate runs of the module and are not affected.
+  - Then parses the file once, streaming the items back, and fails at the end if it held
+    another number of items than the manifest says.
+  - So no M(strata.aws.backup_verify) is needed before it.
   - O(mode=missing) writes only items whose key the table does not hold. Existing keys are
     looked up in batches (BatchGetItem) and each missing item is written with a conditional
     PutItem (C(attribute_not_exists)), so existing items keep their values, including one
@@ -44,8 +49,8 @@ extends_documentation_fragment:
   - amazon.aws.boto3
   - strata.aws.aws_connection
 notes:
-  - Supports check mode; it verifies the backup and reports the items that would be written
-    (looking up existing keys in V(missing) mode) without writing.
+  - Supports check mode; it verifies the table's file and reports the items that would be
+    written (looking up existing keys in V(missing) mode) without writing.
   - Needs C(dynamodb:DescribeTable), C(dynamodb:BatchWriteItem) (overwrite) or
     C(dynamodb:BatchGetItem) and C(dynamodb:PutItem) (missing).
 seealso:

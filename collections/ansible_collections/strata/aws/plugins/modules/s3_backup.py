@@ -15,10 +15,12 @@ description:
   - Object files are named by the SHA-256 of their key (S3 keys are not file paths); the
     index maps keys to files.
   - Incremental. An object whose key, size, ETag and LastModified match an entry of the
-    O(previous) backup, or of an earlier run into the same O(dest), is hard-linked (copied
-    across file systems) and re-hashed instead of downloaded. A file whose hash no longer
-    matches is downloaded again. As S3 times have a resolution of one second, an object
-    that was modified in the same second as it was downloaded is always downloaded again.
+    O(previous) backup, or of an earlier run into the same O(dest), is copied from there
+    instead of downloaded, and hashed as it is copied. The copy is a real one, never a hard
+    link, so each backup stands alone and damage to a file of one backup cannot reach another.
+    An earlier file whose size or sha256 no longer matches its index is not reused; the object
+    is downloaded again. As S3 times have a resolution of one second, an object that was
+    modified in the same second as it was downloaded is always downloaded again.
   - Files appear under their final names only when complete; the part record for
     M(strata.aws.backup_manifest) is written last.
   - Refuses a O(dest) that already holds a C(manifest.json).
@@ -103,7 +105,7 @@ downloaded_bytes:
   type: int
   sample: 2048
 reused:
-  description: Objects taken from an earlier backup instead of downloaded.
+  description: Objects copied from an earlier backup (and checked against its sha256) instead of downloaded.
   returned: always
   type: int
   sample: 40

@@ -7,10 +7,17 @@ DOCUMENTATION = r"""
 module: s3_restore
 short_description: Restore the objects of an S3 bucket from a strata backup, with their metadata
 description:
-  - Verifies the bucket's index and every object file in the backup O(src) against the
-    manifest and refuses to restore from a backup that fails, then uploads each object with its
-    bytes, content type, user metadata, Cache-Control, Content-Encoding, Content-Disposition and
-    Content-Language, on O(concurrency) threads.
+  - Uploads each object of the bucket's backup in O(src) with its bytes, content type, user
+    metadata, Cache-Control, Content-Encoding, Content-Disposition and Content-Language, on
+    O(concurrency) threads.
+  - Verifies as it goes. The bucket's index is checked against the manifest (size, sha256)
+    first; when it differs nothing is uploaded. Each object's file is checked against the index
+    (size, sha256) just before it is uploaded. A damaged or missing file fails that object only
+    and is skipped; every other object is restored, then the module fails with a message
+    naming each object it could not restore and why, and returns the counts and RV(failed_objects).
+  - So no M(strata.aws.backup_verify) is needed before it; run that with
+    O(strata.aws.backup_verify#module:tolerate_damage=true) to list the damage up front
+    without stopping the restore.
   - O(mode=missing) uploads only keys the bucket does not hold; existing objects are left as
     they are whatever their content. Uploads are conditional (C(If-None-Match)), so an object
     created while the restore runs is kept too.
@@ -45,7 +52,10 @@ extends_documentation_fragment:
   - amazon.aws.boto3
   - strata.aws.aws_connection
 notes:
-  - Supports check mode; it verifies the backup and reports what would be uploaded.
+  - Supports check mode; it verifies the files it would upload and reports what would be
+    uploaded, and fails the same way on a damaged one.
+  - Each object to upload is read twice, once to check its sha256 and once to upload it, so
+    that nothing is uploaded from a damaged file. Objects left unchanged are not read.
   - Objects of 1 GiB or more are uploaded in parts, without the conditional write; the bucket
     listing taken beforehand still keeps existing keys in V(missing) mode.
   - Needs C(s3:ListBucket), C(s3:PutObject) and, in V(overwrite) mode, C(s3:GetObject) (HeadObject).
@@ -101,6 +111,30 @@ unchanged:
   returned: always
   type: int
   sample: 40
+failed_objects:
+  description:
+    - The objects not restored because their file in the backup is damaged or missing (the
+      module then fails). An entry with a null C(key) is the bucket's index, and then no object was
+      uploaded.
+    - Named so because C(failed) is reserved in Ansible results.
+  returned: always
+  type: list
+  elements: dict
+  version_added: 0.3.0
+  contains:
+    key:
+      description: The object's key (null for the index).
+      type: str
+    file:
+      description: Its file, relative to O(src).
+      type: str
+    reason:
+      description: What differs, naming the file and the object.
+      type: str
+  sample:
+    - key: img/logo.png
+      file: s3/strata-site-dev/objects/9c/9c1e...
+      reason: "s3/strata-site-dev/objects/9c/9c1e... (s3://strata-site-dev/img/logo.png): sha256 is 5e88..., manifest says 9f86..."
 """
 
 from ansible_collections.strata.aws.plugins.module_utils.aws_module import run_restore

@@ -3,6 +3,7 @@ atomic, verification catches corruption, restore modes keep or replace items."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import uuid
@@ -293,6 +294,94 @@ def test_a_flipped_byte_fails_verify_and_restore(ddb, make_table, source, tmp_pa
     with pytest.raises(BackupError, match="failed verification"):
         restore_table(ddb, str(tmp_path), mode="overwrite")
     assert all_items(ddb, table) == []
+
+
+@pytest.mark.parametrize("damage", ["flipped byte", "truncated", "missing"])
+def test_a_damaged_table_file_fails_the_restore_before_writing_anything(ddb, make_table, source, tmp_path, damage):
+    table = make_table()
+    put_items(ddb, table, numbered(120))
+    result = backup(ddb, table, tmp_path, source)
+    path = tmp_path / result["file"]
+    data = path.read_bytes()
+    if damage == "flipped byte":
+        path.write_bytes(data[:-100] + bytes([data[-100] ^ 0x01]) + data[-99:])  # past the first items
+    elif damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    else:
+        path.unlink()
+    delete_all(ddb, table)
+
+    for mode in ("overwrite", "missing"):
+        with pytest.raises(BackupError) as failure:
+            restore_table(ddb, str(tmp_path), mode=mode)
+        assert failure.value.msg.startswith(
+            f"table {table}: its file failed verification, so nothing was written to {table}: {result['file']}: ")
+        assert failure.value.details == {"table": table, "source_table": table, "item_count": 120,
+                                         "restored": 0, "unchanged": 0}
+        assert all_items(ddb, table) == []
+
+
+def test_restore_reads_the_raw_file_once_and_parses_it_once(ddb, make_table, source, tmp_path, monkeypatch):
+    from ansible_collections.strata.aws.plugins.module_utils import backup_dynamodb, backup_format
+
+    table = make_table()
+    put_items(ddb, table, numbered(60))
+    backup(ddb, table, tmp_path, source)
+    delete_all(ddb, table)
+    calls = {"sha256": 0, "parse": 0}
+
+    def counting(name, func):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return func(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(backup_format, "sha256_file", counting("sha256", backup_format.sha256_file))
+    monkeypatch.setattr(backup_dynamodb, "read_gzip_lines", counting("parse", backup_dynamodb.read_gzip_lines))
+    assert restore_table(ddb, str(tmp_path), mode="overwrite")["restored"] == 60
+    assert calls == {"sha256": 1, "parse": 1}
+    assert len(all_items(ddb, table)) == 60
+
+
+def test_a_file_that_matches_its_manifest_but_is_not_gzip_fails_naming_it(ddb, make_table, source, tmp_path):
+    table = make_table()
+    put_items(ddb, table, numbered(3))
+    result = backup(ddb, table, tmp_path, source)
+    path = tmp_path / result["file"]
+    path.write_bytes(b"not gzip at all")
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    manifest["tables"][0].update(bytes=path.stat().st_size,
+                                 sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+
+    with pytest.raises(BackupError, match=rf"{result['file']}: unreadable after 0 lines"):
+        verify(str(tmp_path))
+    with pytest.raises(BackupError, match=rf"table {table}: {result['file']} is unreadable after 0 items"):
+        restore_table(ddb, str(tmp_path), mode="overwrite")
+
+
+def test_export_hands_gzip_bounded_writes_not_joined_pages(ddb, make_table, source, tmp_path, monkeypatch):
+    import gzip as gzip_module
+
+    from ansible_collections.strata.aws.plugins.module_utils import backup_dynamodb
+
+    table = make_table()
+    put_items(ddb, table, numbered(5000))
+    writes = []
+
+    class RecordingGzip(gzip_module.GzipFile):
+        def write(self, data):
+            writes.append(len(data))
+            return super().write(data)
+
+    monkeypatch.setattr(backup_dynamodb, "gzip_stream",
+                        lambda out: RecordingGzip(filename="", mode="wb", fileobj=out, mtime=0))
+    result = export_table(ddb, table, str(tmp_path), source)
+    assert result["item_count"] == 5000
+    assert sum(writes) > backup_dynamodb.WRITE_BUFFER  # more than one buffer of lines ...
+    assert max(writes) <= backup_dynamodb.WRITE_BUFFER  # ... never handed over at once
+    with gzip_module.open(result["path"], "rt", encoding="utf-8") as handle:
+        assert sum(1 for _ in handle) == 5000
 
 
 def test_a_manifest_count_that_differs_fails_verify(ddb, make_table, source, tmp_path):

@@ -15,6 +15,7 @@ from ansible_collections.strata.aws.plugins.module_utils import backup_s3
 from ansible_collections.strata.aws.plugins.module_utils.backup_aws import aws_client, source_identity
 from ansible_collections.strata.aws.plugins.module_utils.backup_format import (
     BackupError,
+    find_damage,
     verify,
     verify_live,
     write_manifest,
@@ -167,7 +168,10 @@ def test_incremental_backup_downloads_only_what_changed(s3, make_bucket, source,
     entries = {e["key"]: e for e in _index(second, bucket)}
     assert entries["obj/006"]["metadata"] == {"retagged": "yes"}
     reused = second / entries["obj/010"]["file"]
-    assert os.path.samefile(reused, first / entries["obj/010"]["file"])
+    # A real copy, not a hard link: the two backups share no file.
+    assert reused.read_bytes() == (first / entries["obj/010"]["file"]).read_bytes()
+    assert not os.path.samefile(reused, first / entries["obj/010"]["file"])
+    assert os.stat(reused).st_nlink == 1
 
     delete_all(s3, bucket)
     restore_bucket(s3, str(second))
@@ -210,6 +214,128 @@ def test_a_corrupted_previous_file_is_downloaded_again(s3, make_bucket, source, 
     verify(str(second))
 
 
+def _flip_a_byte(path):
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damaged", ["first", "second"])
+def test_incremental_backups_share_no_file_so_damage_stays_in_one(s3, make_bucket, source, tmp_path, damaged):
+    bucket = make_bucket()
+    put_objects(s3, bucket, {f"obj/{i:02d}": (os.urandom(1024), {"Metadata": {"i": str(i)}}) for i in range(12)})
+    settle()
+    first, second = tmp_path / "first", tmp_path / "second"
+    backup(s3, bucket, first, source)
+    at_first = snapshot(s3, bucket)
+    s3.put_object(Bucket=bucket, Key="obj/00", Body=b"changed after the first backup")
+    at_second = snapshot(s3, bucket)
+    result = backup(s3, bucket, second, source, previous=str(first))
+    assert (result["downloaded"], result["reused"]) == (1, 11)
+
+    files = {name: {e["key"]: dest / e["file"] for e in _index(dest, bucket)}
+             for name, dest in (("first", first), ("second", second))}
+    for key, path in files["second"].items():
+        assert os.stat(path).st_ino != os.stat(files["first"][key]).st_ino, key
+        assert os.stat(path).st_nlink == 1, key
+
+    _flip_a_byte(files[damaged]["obj/05"])
+    intact = second if damaged == "first" else first
+    verify(str(intact))
+    with pytest.raises(BackupError, match=rf"\(s3://{bucket}/obj/05\): sha256 is"):
+        verify(str(tmp_path / damaged))
+
+    delete_all(s3, bucket)
+    restored = restore_bucket(s3, str(intact))
+    assert (restored["uploaded"], restored["failed_objects"]) == (12, [])
+    assert snapshot(s3, bucket) == (at_second if damaged == "first" else at_first)
+
+
+def test_a_damaged_previous_file_is_not_copied_into_the_next_backup(s3, make_bucket, source, tmp_path):
+    bucket = make_bucket()
+    put_objects(s3, bucket, {"a": (b"alpha" * 100, {}), "b": (b"bravo" * 100, {})})
+    settle()
+    first, second = tmp_path / "first", tmp_path / "second"
+    backup(s3, bucket, first, source)
+    entry = next(e for e in _index(first, bucket) if e["key"] == "a")
+    _flip_a_byte(first / entry["file"])
+
+    result = backup(s3, bucket, second, source, previous=str(first))
+    assert (result["downloaded"], result["reused"]) == (1, 1)
+    assert (second / entry["file"]).read_bytes() == b"alpha" * 100
+    assert not list(second.rglob(".*.tmp"))
+    verify(str(second))
+
+
+def test_a_damaged_object_fails_only_that_object_on_restore(s3, make_bucket, source, tmp_path):
+    bucket = make_bucket()
+    objects = {f"k{i}": (f"body {i} ".encode() * 50, {"ContentType": "text/plain", "Metadata": {"i": str(i)}})
+               for i in range(8)}
+    put_objects(s3, bucket, objects)
+    before = snapshot(s3, bucket)
+    backup(s3, bucket, tmp_path, source)
+    files = {e["key"]: e["file"] for e in _index(tmp_path, bucket)}
+    _flip_a_byte(tmp_path / files["k2"])
+    os.unlink(tmp_path / files["k5"])
+    delete_all(s3, bucket)
+
+    with pytest.raises(BackupError) as dry:
+        restore_bucket(s3, str(tmp_path), check_mode=True)
+    assert [f["key"] for f in dry.value.details["failed_objects"]] == ["k2", "k5"]
+    assert (dry.value.details["uploaded"], snapshot(s3, bucket)) == (6, {})
+
+    with pytest.raises(BackupError) as failure:
+        restore_bucket(s3, str(tmp_path), concurrency=4)
+    message, details = failure.value.msg, failure.value.details
+    assert message.startswith(f"bucket {bucket}: 2 of 8 objects failed verification and were not restored to "
+                              f"{bucket} (all the others were: 6 uploaded, 0 unchanged): ")
+    assert f"{files['k2']} (s3://{bucket}/k2): sha256 is" in message
+    assert f"{files['k5']} (s3://{bucket}/k5): file is missing" in message
+    assert details["failed_objects"] == [
+        {"key": "k2", "file": files["k2"], "reason": details["failed_objects"][0]["reason"]},
+        {"key": "k5", "file": files["k5"], "reason": f"{files['k5']} (s3://{bucket}/k5): file is missing"},
+    ]
+    assert (details["uploaded"], details["unchanged"], details["object_count"]) == (6, 0, 8)
+    assert snapshot(s3, bucket) == {k: v for k, v in before.items() if k not in ("k2", "k5")}
+
+    # Objects the bucket already holds need no file: a damaged one that is intact live is no failure.
+    put_objects(s3, bucket, {k: objects[k] for k in ("k2", "k5")})
+    again = restore_bucket(s3, str(tmp_path), mode="overwrite")
+    assert (again["uploaded"], again["unchanged"], again["failed_objects"]) == (0, 8, [])
+
+
+def test_a_damaged_index_uploads_nothing(s3, make_bucket, source, tmp_path):
+    bucket = make_bucket()
+    put_objects(s3, bucket, {"a": (b"a", {}), "b": (b"b", {})})
+    result = backup(s3, bucket, tmp_path, source)
+    _flip_a_byte(tmp_path / result["index"])
+    delete_all(s3, bucket)
+    with pytest.raises(BackupError, match=rf"bucket {bucket}: its index failed verification, so no object "
+                                          rf"of it can be trusted; nothing was uploaded to {bucket}: "
+                                          rf"{result['index']}: sha256 is") as failure:
+        restore_bucket(s3, str(tmp_path))
+    assert failure.value.details["failed_objects"][0]["key"] is None
+    assert (failure.value.details["uploaded"], snapshot(s3, bucket)) == (0, {})
+
+
+def test_verify_names_every_damaged_object(s3, make_bucket, source, tmp_path):
+    bucket = make_bucket()
+    put_objects(s3, bucket, {f"k{i}": (f"v{i}".encode(), {}) for i in range(5)})
+    backup(s3, bucket, tmp_path, source)
+    files = {e["key"]: e["file"] for e in _index(tmp_path, bucket)}
+    for key in ("k0", "k3"):
+        _flip_a_byte(tmp_path / files[key])
+    os.unlink(tmp_path / files["k4"])
+
+    manifest, damaged = find_damage(str(tmp_path))
+    assert [(d["resource"], d["name"], d["key"], d["file"]) for d in damaged] == [
+        ("bucket", bucket, key, files[key]) for key in ("k0", "k3", "k4")]
+    with pytest.raises(BackupError) as failure:
+        verify(str(tmp_path))
+    assert failure.value.details["problems"] == [d["problem"] for d in damaged]
+    assert failure.value.details["damaged"] == damaged
+
+
 def test_check_mode_backup_reports_and_writes_nothing(s3, make_bucket, source, tmp_path):
     bucket = make_bucket()
     put_objects(s3, bucket, {"a": (b"1", {}), "b": (b"22", {})})
@@ -237,6 +363,9 @@ def test_a_flipped_byte_in_an_object_fails_verify_naming_the_file(s3, make_bucke
     with pytest.raises(BackupError, match=rf"{entry['file']} \(s3://{bucket}/y\): sha256 is") as failure:
         verify(str(tmp_path))
     assert failure.value.details["problems"] == [failure.value.msg.split(": ", 1)[1]]
+    # Restore reads only the files of the objects it uploads: "y" still in the bucket needs none.
+    assert restore_bucket(s3, str(tmp_path))["unchanged"] == 2
+    s3.delete_object(Bucket=bucket, Key="y")
     with pytest.raises(BackupError, match="failed verification"):
         restore_bucket(s3, str(tmp_path))
 

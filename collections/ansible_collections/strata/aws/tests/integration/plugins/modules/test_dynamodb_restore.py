@@ -2,6 +2,10 @@
 logic: tests/integration/plugins/module_utils/test_backup_dynamodb.py)."""
 from __future__ import annotations
 
+import uuid
+
+import pytest
+
 from ansible_adhoc import run_module
 
 
@@ -20,3 +24,51 @@ def test_puts_back_the_missing_item(stack, stack_backup, tmp_path):
 def test_an_unknown_mode_is_refused(tmp_path, emulator_endpoint):
     bad = run_module(tmp_path, "strata.aws.dynamodb_restore", {"src": str(tmp_path / "backup"), "mode": "replace"})
     assert "value of mode must be one of: missing, overwrite, got: replace" in bad["msg"]
+
+
+@pytest.fixture
+def second_table(stack):
+    """Another table of the stack, with two items; removed afterwards."""
+    ddb, table = stack["ddb"], f"mod-{uuid.uuid4().hex[:8]}"
+    ddb.create_table(
+        TableName=table, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "stat", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "stat", "AttributeType": "S"}],
+    )
+    for i in range(2):
+        ddb.put_item(TableName=table, Item={"stat": {"S": f"t{i}"}, "ss": {"SS": ["a", "b"]}})
+    yield table
+    ddb.delete_table(TableName=table)
+
+
+def _items(ddb, table):
+    return sorted(ddb.scan(TableName=table, ConsistentRead=True)["Items"], key=lambda item: item["stat"]["S"])
+
+
+def test_a_damaged_table_file_fails_that_table_only_and_writes_nothing_to_it(stack, second_table, tmp_path):
+    ddb, first = stack["ddb"], stack["table"]
+    dest = tmp_path / "backups" / "local" / "20250102T000000Z"
+    for table in (first, second_table):
+        assert not run_module(tmp_path, "strata.aws.dynamodb_backup", {"table": table, "dest": str(dest)}).get("failed")
+    complete = {"dest": str(dest), "env": "local", "tables": [first, second_table]}
+    assert not run_module(tmp_path, "strata.aws.backup_manifest", complete).get("failed")
+    before = {table: _items(ddb, table) for table in (first, second_table)}
+    damaged = dest / "dynamodb" / f"{first}.jsonl.gz"
+    data = bytearray(damaged.read_bytes())
+    data[-9] ^= 0x01  # in the gzip trailer: every item still decodes, only the checksum tells
+    damaged.write_bytes(bytes(data))
+    for table in (first, second_table):
+        for item in before[table]:
+            ddb.delete_item(TableName=table, Key={"stat": item["stat"]})
+
+    results = {table: run_module(tmp_path, "strata.aws.dynamodb_restore",
+                                 {"src": str(dest), "source_table": table, "mode": "overwrite"})
+               for table in (first, second_table)}
+    bad = results[first]
+    assert bad["failed"] is True and bad["changed"] is False
+    assert bad["msg"].startswith(f"table {first}: its file failed verification, so nothing was written to {first}: "
+                                 f"dynamodb/{first}.jsonl.gz: sha256 is ")
+    assert (bad["restored"], _items(ddb, first)) == (0, [])
+    good = results[second_table]
+    assert (good.get("failed", False), good["changed"], good["restored"]) == (False, True, 2)
+    assert _items(ddb, second_table) == before[second_table]
