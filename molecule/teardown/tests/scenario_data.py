@@ -1,10 +1,14 @@
 """The data the teardown scenario writes before a teardown and expects back after a restore.
 
-    scenario_data.py write | check-deployed | check-torn-down | check-restored
+    scenario_data.py write | check-deployed | check-partly-torn-down | check-torn-down
+                     | check-fresh | check-restored | craft-backups BACKUP_ROOT CRAFTED_ROOT
 """
 from __future__ import annotations
 
+import json
+import shutil
 import sys
+from pathlib import Path
 
 import boto3
 
@@ -92,9 +96,66 @@ def check_torn_down() -> None:
     print(f"stateful and stateless resources are gone; {state_bucket} and the lock table stay")
 
 
-COMMANDS = {"write": write, "check-deployed": check_data, "check-restored": check_data, "check-torn-down": check_torn_down}
+def check_partly_torn_down() -> None:
+    """After a teardown interrupted during the stateful destroy: the stateless layer is gone
+    and part of the stateful layer is still there (or the interruption proved nothing)."""
+    dynamodb, s3 = clients()
+    assert boto3.client("lambda", region_name=REGION).list_functions()["Functions"] == [], "the Lambda remains"
+    buckets = {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    left = sorted(({SITE, LOGS} & buckets) | ({TABLE} & set(dynamodb.list_tables()["TableNames"])))
+    assert left, "the interrupted teardown had already destroyed every table and bucket: interrupt it earlier"
+    print(f"the interrupted teardown left {', '.join(left)}")
+
+
+def check_fresh() -> None:
+    """After a redeploy and before a restore: only the seed item, none of the user's objects."""
+    dynamodb, s3 = clients()
+    items = dynamodb.scan(TableName=TABLE)["Items"]
+    assert items == [{"stat": {"S": "Quantity"}, "viewCount": {"N": "0"}}], f"the table holds {items}"
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=SITE).get("Contents", [])}
+    assert not {key for (bucket, key) in OBJECTS if bucket == SITE} & keys, f"restored objects already there: {keys}"
+    print("the redeployed table holds only its seed item; no backed-up object is back yet")
+
+
+def craft_backups(backup_root: str, crafted_root: str) -> None:
+    """Under ``crafted_root``: a copy of the latest backup whose manifest names the lock
+    table instead of the visits table (local/), and one that says it comes from another
+    environment (other/)."""
+    latest = sorted(p for p in (Path(backup_root) / "local").iterdir() if (p / "manifest.json").exists())[-1]
+    for env, change in (("local", "table"), ("other", "env")):
+        copy = Path(crafted_root) / env / latest.name
+        shutil.copytree(latest, copy)
+        manifest = json.loads((copy / "manifest.json").read_text())
+        if change == "table":
+            manifest["tables"] = [dict(manifest["tables"][0], name="molecule-tfstate-lock")] if manifest["tables"] else [
+                {"name": "molecule-tfstate-lock", "file": "tables/none.jsonl.gz", "item_count": 0, "bytes": 0,
+                 "sha256": "0" * 64}]
+        else:
+            manifest["source"]["env"] = "other"
+        (copy / "manifest.json").write_text(json.dumps(manifest))
+    print(f"crafted {crafted_root}/local/{latest.name} (names the lock table) and {crafted_root}/other/{latest.name}")
+
+
+def check_backend_gone(backup_root: str, bootstrap_work_dir: str) -> None:
+    """After a teardown with teardown_bootstrap=true: no state bucket, no lock table, no local
+    state, and a verified backup of the bucket's state files."""
+    dynamodb, s3 = clients()
+    left = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(STATE_BUCKET_PREFIX)]
+    assert not left, f"the state bucket remains: {left}"
+    assert "molecule-tfstate-lock" not in dynamodb.list_tables()["TableNames"], "the lock table remains"
+    leftovers = [p.name for p in Path(bootstrap_work_dir).glob("terraform.tfstate*")]
+    assert not leftovers, f"local state left in {bootstrap_work_dir}: {leftovers}"
+    manifests = sorted(Path(backup_root, "state-backend").glob("*/manifest.json"))
+    assert manifests, f"no backup of the state files under {backup_root}/state-backend"
+    manifest = json.loads(manifests[-1].read_text())
+    assert [b["name"] for b in manifest["buckets"]] and manifest["buckets"][0]["object_count"] >= 3, manifest["buckets"]
+    print(f"state backend gone; its {manifest['buckets'][0]['object_count']} state objects are in {manifests[-1].parent}")
+
+
+COMMANDS = {"check-backend-gone": check_backend_gone, "write": write, "check-deployed": check_data, "check-restored": check_data, "check-torn-down": check_torn_down,
+            "check-partly-torn-down": check_partly_torn_down, "check-fresh": check_fresh, "craft-backups": craft_backups}
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2 or sys.argv[1] not in COMMANDS:
-        sys.exit(f"usage: {sys.argv[0]} {'|'.join(COMMANDS)}")
-    COMMANDS[sys.argv[1]]()
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        sys.exit(f"usage: {sys.argv[0]} {'|'.join(COMMANDS)} [ARGS]")
+    COMMANDS[sys.argv[1]](*sys.argv[2:])

@@ -611,14 +611,20 @@ def find_backup(root, env, name=None, purpose="restore"):
 
     Returns ``dir`` (absolute path, or ""), ``name``, ``manifest`` ({} when none),
     ``backups`` (the complete backups of ``env``, newest first: name, created, path),
-    ``ignored`` (the other directories of ``<root>/<env>`` and why) and ``env_dir``.
+    ``ignored`` (the other directories of ``<root>/<env>`` and why), ``env_dir`` and
+    ``resources``: where each table and bucket is best restored from. For a named backup,
+    its own; otherwise each table and bucket of any complete backup, from the newest backup
+    that holds it (``chosen`` true for those of the chosen backup). After a teardown that
+    was interrupted and run again, the second backup holds only what was left: the rest is
+    still found in the first.
     """
     if purpose not in PURPOSES:
         raise BackupError(f"purpose {purpose!r}: expected one of {', '.join(PURPOSES)}")
     env_dir = env_backup_dir(root, env)
     complete, ignored = list_backups(root, env)
     backups = [{k: b[k] for k in ("name", "created", "path")} for b in complete]
-    result = {"dir": "", "name": "", "manifest": {}, "backups": backups, "ignored": ignored, "env_dir": env_dir}
+    result = {"dir": "", "name": "", "manifest": {}, "backups": backups, "ignored": ignored, "env_dir": env_dir,
+              "resources": []}
     if name:
         entry, manifest = _named_backup(root, env, name)
     elif complete:
@@ -633,4 +639,14 @@ def find_backup(root, env, name=None, purpose="restore"):
             env_dir=env_dir,
             ignored=ignored,
         )
-    return dict(result, dir=entry["path"], name=entry["name"], manifest=manifest)
+    newest_first = [entry] if name else complete
+    resources, seen = [], set()
+    for backup in newest_first:
+        held = backup["manifest"] if "manifest" in backup else manifest
+        for kind, section in (("table", "tables"), ("bucket", "buckets")):
+            for item in held.get(section, []):
+                if (kind, item["name"]) not in seen:
+                    seen.add((kind, item["name"]))
+                    resources.append({"kind": kind, "name": item["name"], "dir": backup["path"],
+                                      "backup": backup["name"], "chosen": backup["path"] == entry["path"]})
+    return dict(result, dir=entry["path"], name=entry["name"], manifest=manifest, resources=resources)

@@ -141,6 +141,17 @@ ignored:
       description: Why, in words.
       type: str
   sample: [{name: 20250103T000000Z, kind: incomplete, reason: "incomplete: no manifest.json"}]
+resources:
+  description:
+    - Where each table and bucket is best restored from. For a named backup, its own tables and
+      buckets. Otherwise every table and bucket of any complete backup of O(env), each from the
+      newest backup that holds it, so that after a teardown interrupted and run again (whose
+      second backup holds only what was left) nothing is missed.
+    - Each has C(kind) (V(table) or V(bucket)), C(name), C(dir), C(backup) (its name) and
+      C(chosen) (whether it comes from RV(dir)).
+  returned: always
+  type: list
+  elements: dict
 env_dir:
   description: Absolute path of C(<root>/<env>).
   returned: always

@@ -87,6 +87,7 @@ def test_no_backup_fails_a_restore_and_is_empty_for_reuse(tmp_path):
     assert find_backup(str(tmp_path), "dev", purpose="reuse") == {
         "dir": "", "name": "", "manifest": {}, "backups": [], "env_dir": str(tmp_path / "dev"),
         "ignored": [{"name": "20250102T000000Z", "kind": "incomplete", "reason": "incomplete: no manifest.json"}],
+        "resources": [],
     }
     assert find_backup(str(tmp_path / "nothing-here"), "dev", purpose="reuse")["dir"] == ""
 
@@ -179,3 +180,37 @@ def test_unknown_purpose(tmp_path):
 
 def test_list_backups_of_a_missing_env_dir(tmp_path):
     assert list_backups(str(tmp_path), "dev") == ([], [])
+
+
+def _holding(path, tables=(), buckets=()):
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["tables"] = [{"name": name, "file": f"tables/{name}.jsonl.gz", "item_count": 0, "bytes": 0,
+                           "sha256": "0" * 64} for name in tables]
+    manifest["buckets"] = [{"name": name, "index": f"buckets/{name}/index.jsonl", "object_count": 0, "bytes": 0,
+                            "index_bytes": 0, "index_sha256": "0" * 64} for name in buckets]
+    (path / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_each_resource_comes_from_the_newest_backup_that_holds_it(tmp_path):
+    """A teardown interrupted after the table was destroyed, then run again: its second
+    backup holds only the buckets; the table is still found in the first."""
+    first = make_backup(tmp_path, "dev", "20250101T000000Z", created_at="2025-01-01T00:00:00Z")
+    _holding(first, tables=["t"], buckets=["site", "logs"])
+    second = make_backup(tmp_path, "dev", "20250101T001000Z", created_at="2025-01-01T00:10:00Z")
+    _holding(second, buckets=["site", "logs"])
+    found = find_backup(str(tmp_path), "dev")
+    assert found["dir"] == str(second)
+    assert [(r["kind"], r["name"], r["backup"], r["chosen"]) for r in found["resources"]] == [
+        ("bucket", "site", "20250101T001000Z", True),
+        ("bucket", "logs", "20250101T001000Z", True),
+        ("table", "t", "20250101T000000Z", False),
+    ]
+
+
+def test_a_named_backup_restores_only_what_it_holds(tmp_path):
+    first = make_backup(tmp_path, "dev", "20250101T000000Z", created_at="2025-01-01T00:00:00Z")
+    _holding(first, tables=["t"], buckets=["site"])
+    second = make_backup(tmp_path, "dev", "20250101T001000Z", created_at="2025-01-01T00:10:00Z")
+    _holding(second, buckets=["site"])
+    found = find_backup(str(tmp_path), "dev", name="20250101T001000Z")
+    assert [(r["kind"], r["name"], r["dir"]) for r in found["resources"]] == [("bucket", "site", str(second))]

@@ -1,0 +1,143 @@
+"""What a Terraform plan does and what a state holds, read from Terraform's JSON
+(``terraform show -json [plan]``): the one place strata interprets a Terraform run.
+
+Pure functions over parsed JSON; no Terraform, no AWS.
+"""
+from __future__ import annotations
+
+# Resource types whose destruction loses data: their contents are not in Terraform.
+DATA_RESOURCE_TYPES = ("aws_dynamodb_table", "aws_s3_bucket")
+
+# The attribute that names each data-holding resource (what backup and restore address).
+_NAME_ATTRIBUTE = {"aws_dynamodb_table": "name", "aws_s3_bucket": "bucket"}
+
+
+def _walk_modules(module):
+    """Yield every module of a ``root_module`` tree (``values`` of a state or a plan)."""
+    if not module:
+        return
+    yield module
+    for child in module.get("child_modules") or []:
+        yield from _walk_modules(child)
+
+
+def state_resources(state_json):
+    """The managed resources of a state (``terraform show -json`` without a plan), as
+    ``[{address, type, name}]`` where ``name`` is the data resource's AWS name or None."""
+    root = ((state_json or {}).get("values") or {}).get("root_module")
+    found = []
+    for module in _walk_modules(root):
+        for resource in module.get("resources") or []:
+            if resource.get("mode") != "managed":
+                continue
+            attribute = _NAME_ATTRIBUTE.get(resource.get("type"))
+            values = resource.get("values") or {}
+            found.append({
+                "address": resource.get("address"),
+                "type": resource.get("type"),
+                "name": values.get(attribute) if attribute else None,
+            })
+    return found
+
+
+def state_outputs(state_json):
+    """``{name: value}`` of a state's outputs (``terraform show -json`` without a plan)."""
+    outputs = ((state_json or {}).get("values") or {}).get("outputs") or {}
+    return {name: item.get("value") for name, item in outputs.items()}
+
+
+def planned_outputs(plan_json):
+    """``{name: value}`` of the outputs a plan leaves, for the outputs whose value is known."""
+    outputs = (plan_json.get("planned_values") or {}).get("outputs") or {}
+    return {name: item["value"] for name, item in outputs.items() if "value" in item}
+
+
+def _action(actions):
+    """One word for a resource change's ``actions`` list."""
+    actions = list(actions or [])
+    if actions in (["delete", "create"], ["create", "delete"]):
+        return "replace"
+    if actions == ["create"]:
+        return "create"
+    if actions == ["update"]:
+        return "update"
+    if actions == ["delete"]:
+        return "delete"
+    if actions == ["read"]:
+        return "read"
+    return "no-op"
+
+
+def summarize_plan(plan_json):
+    """Summarise a saved plan (``terraform show -json <plan>``).
+
+    Returns ``add``, ``change``, ``destroy`` (counted as Terraform's "Plan:" line counts them:
+    a replacement is one add and one destroy), ``replace``, ``move`` (resources whose address
+    a ``moved`` block changes), ``changes`` (every managed
+    resource that changes: address, type, action, reason, replace_paths), ``data_loss`` (the
+    changes that delete or replace a resource holding data, with the AWS name and why),
+    ``prior_resources`` (managed resources in the state before the plan) and ``outputs``
+    (the known output values after the plan).
+    """
+    counts = {"add": 0, "change": 0, "destroy": 0, "replace": 0, "move": 0}
+    changes = []
+    data_loss = []
+    for change in plan_json.get("resource_changes") or []:
+        if change.get("mode") != "managed":
+            continue
+        action = _action((change.get("change") or {}).get("actions"))
+        if change.get("previous_address") and change.get("previous_address") != change.get("address"):
+            counts["move"] += 1
+        if action in ("no-op", "read"):
+            continue
+        if action in ("create", "replace"):
+            counts["add"] += 1
+        if action in ("delete", "replace"):
+            counts["destroy"] += 1
+        if action == "update":
+            counts["change"] += 1
+        if action == "replace":
+            counts["replace"] += 1
+        detail = change.get("change") or {}
+        replace_paths = [".".join(str(part) for part in path) for path in detail.get("replace_paths") or []]
+        item = {
+            "address": change.get("address"),
+            "type": change.get("type"),
+            "action": action,
+            "reason": change.get("action_reason") or "",
+            "replace_paths": replace_paths,
+        }
+        changes.append(item)
+        if action in ("delete", "replace") and change.get("type") in DATA_RESOURCE_TYPES:
+            before = detail.get("before") or {}
+            data_loss.append(dict(item, name=before.get(_NAME_ATTRIBUTE[change["type"]]),
+                                  why=_why(item)))
+    prior = state_resources(plan_json.get("prior_state"))
+    return dict(counts, changes=changes, data_loss=data_loss,
+                prior_resources=len(prior), outputs=planned_outputs(plan_json))
+
+
+def _why(item):
+    """Why Terraform deletes or replaces a resource, in words."""
+    if item["action"] == "delete":
+        return {
+            "delete_because_no_resource_config": "it was removed from the configuration",
+            "delete_because_count_index": "its count index is gone",
+            "delete_because_each_key": "its for_each key is gone",
+            "delete_because_no_module": "its module was removed",
+        }.get(item["reason"], "the plan destroys it")
+    if item["replace_paths"]:
+        return "changing " + ", ".join(item["replace_paths"]) + " forces a replacement"
+    if item["reason"] == "replace_by_request":
+        return "a replacement was requested (-replace)"
+    if item["reason"] == "replace_because_tainted":
+        return "it is tainted"
+    return "the plan replaces it"
+
+
+def summary_line(layer, action, summary, seconds):
+    """The one-line report of a layer's run, as the deploy and teardown summaries print it."""
+    extra = "".join(f", {summary[key]} {word}" for key, word in (("replace", "replaced"), ("move", "moved"))
+                    if summary.get(key))
+    return (f"{layer}: {action} {summary['add']} to add, {summary['change']} to change, "
+            f"{summary['destroy']} to destroy{extra} ({seconds} s)")

@@ -1,0 +1,183 @@
+#!/usr/bin/python
+"""Ansible module: plan and apply (or destroy, or read) one Terraform working copy."""
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: terraform_run
+short_description: Plan and apply, plan and destroy, or read one Terraform working copy
+description:
+  - Runs C(terraform init) only when the working copy's backend, provider lock file or module
+    calls changed since its last successful init (a fingerprint kept in C(.terraform)).
+  - Saves one plan (C(strata.tfplan) in the working copy), reads it with C(terraform show -json)
+    and applies exactly that plan, only when it changes something. The plan file is removed
+    afterwards whatever happens.
+  - In check mode it plans and reports, and applies nothing.
+  - With O(state=read) it reads the state only (outputs and resources), changing nothing.
+  - Unlike M(community.general.terraform) it runs no C(validate), C(workspace) or C(output)
+    commands; a no-op run costs one C(plan) and one C(show).
+version_added: 0.1.0
+author: strata maintainers
+options:
+  project_path:
+    description: The working copy (a directory holding the configuration and C(backend.tf)).
+    type: path
+    required: true
+  layer:
+    description: The layer's name, used in messages and the report line.
+    type: str
+    required: true
+  state:
+    description:
+      - C(present) applies, C(absent) destroys, C(read) only reads the state.
+      - C(migrate) moves the state to the backend C(backend.tf) now names (C(init -migrate-state -force-copy)),
+        without a prompt.
+    type: str
+    choices: [present, absent, read, migrate]
+    default: present
+  binary_path:
+    description: The terraform binary.
+    type: path
+    default: terraform
+  lock_timeout:
+    description: Seconds to wait for the state lock.
+    type: int
+    default: 300
+  force_init:
+    description: Run C(terraform init) even when the fingerprint says it is not needed.
+    type: bool
+    default: false
+  source_dir:
+    description:
+      - The layer's directory. Its C(*.tf) files (symlinks followed) and C(.terraform.lock.hcl) are
+        brought into O(project_path) first, in one step, and C(*.tf) files it no longer has are removed.
+        Overrides (C(*_override.tf)), state, plans and C(.terraform) are never copied, nor C(backend.tf).
+    type: path
+  modules_dir:
+    description: A directory of local modules, mirrored to C(<project_path>/../modules) so that C(../modules/<name>) resolves.
+    type: path
+  environment:
+    description:
+      - Extra environment variables for Terraform, such as credentials. Never logged, unlike the task's
+        C(environment) keyword, which Ansible writes into the command line it shows at C(-vvv).
+    type: dict
+    default: {}
+  targets:
+    description: Limit the plan to these resource addresses (C(-target)); empty plans everything.
+    type: list
+    elements: str
+    default: []
+attributes:
+  check_mode:
+    support: full
+notes:
+  - Terraform reads its credentials and endpoint from the environment (set C(environment) on the task).
+"""
+
+EXAMPLES = r"""
+- name: Apply the stateful layer
+  strata.deploy.terraform_run:
+    project_path: "{{ work_dir }}/stateful"
+    layer: stateful
+  register: run
+
+- name: Show what it did
+  ansible.builtin.debug:
+    msg: "{{ run.line }}"
+"""
+
+RETURN = r"""
+changed:
+  description: Whether the plan changes anything (and, outside check mode, was applied).
+  returned: always
+  type: bool
+action:
+  description: C(plan) (check mode), C(apply), C(destroy), C(read) or C(migrate).
+  returned: always
+  type: str
+summary:
+  description: >-
+    What the plan does, from Terraform's JSON: C(add), C(change), C(destroy) (a replacement counts
+    once in each of add and destroy, as Terraform counts), C(replace), C(changes) (address, type,
+    action, reason, replace_paths of each changed resource), C(data_loss) (the changes that delete
+    or replace a table or bucket, with its name and why) and C(prior_resources).
+  returned: always
+  type: dict
+outputs:
+  description: Output name to value, after the run (or as planned, in check mode).
+  returned: always
+  type: dict
+resources:
+  description: Managed resources in the state after the run (address, type, name of a table or bucket).
+  returned: always
+  type: list
+  elements: dict
+line:
+  description: One line for a summary.
+  sample: "stateful: apply 0 to add, 0 to change, 0 to destroy (7.9 s)"
+  returned: always
+  type: str
+seconds:
+  description: Wall time of the run.
+  returned: always
+  type: float
+synced:
+  description: Configuration files brought into the working copy (or removed from it) by this run.
+  returned: always
+  type: list
+  elements: str
+initialised:
+  description: Whether C(terraform init) ran.
+  returned: always
+  type: bool
+locked:
+  description: On failure, whether it failed because another run holds the state lock (retry later).
+  returned: failure
+  type: bool
+commands:
+  description: The Terraform commands run, in order (first word only).
+  returned: always
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.strata.deploy.plugins.module_utils.terraform_run import TerraformError, run
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "project_path": {"type": "path", "required": True},
+            "layer": {"type": "str", "required": True},
+            "state": {"type": "str", "choices": ["present", "absent", "read", "migrate"], "default": "present"},
+            "environment": {"type": "dict", "default": {}, "no_log": True},
+            "binary_path": {"type": "path", "default": "terraform"},
+            "lock_timeout": {"type": "int", "default": 300},
+            "force_init": {"type": "bool", "default": False},
+            "targets": {"type": "list", "elements": "str", "default": []},
+            "source_dir": {"type": "path"},
+            "modules_dir": {"type": "path"},
+        },
+        supports_check_mode=True,
+    )
+    params = module.params
+
+    def execute(argv):
+        environ = {str(key): str(value) for key, value in params["environment"].items()}
+        return module.run_command(argv, cwd=params["project_path"], environ_update=dict(environ, TF_IN_AUTOMATION="1"))
+
+    try:
+        result = run(execute, params["binary_path"], params["project_path"], params["layer"],
+                     state=params["state"], check_mode=module.check_mode,
+                     lock_timeout=params["lock_timeout"], force_init=params["force_init"],
+                     targets=params["targets"], source_dir=params["source_dir"],
+                     modules_dir=params["modules_dir"])
+    except TerraformError as exc:
+        module.fail_json(msg=exc.msg, **exc.details)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
