@@ -51,6 +51,14 @@ def run_deploy(*extra: str, check: bool = False) -> subprocess.CompletedProcess:
         ("aws_region=moon-east-1", "aws_region is 'moon-east-1': expected an AWS region name"),
         ("aws_region=", "aws_region is '': expected an AWS region name"),
         ("aws_endpoint_url=ftp://x", "aws_endpoint_url is 'ftp://x': expected empty (real AWS) or a URL"),
+        # The later roles' variables: checked by the preflight too, before bootstrap applies anything.
+        ("stateless_log_retention_days=-5", "stateless_log_retention_days is '-5': expected a retention CloudWatch Logs accepts"),
+        ("stateful_logs_expiration_days=-1", "stateful_logs_expiration_days is '-1': expected a whole number of days, at least 1"),
+        ("stateful_logs_expiration_days=1.5", "argument 'stateful_logs_expiration_days' is of type str and we were unable to"),
+        ("stateful_price_class=Cheap", "value of stateful_price_class must be one of: PriceClass_100"),
+        ("backup_s3_concurrency=0", "backup_s3_concurrency is '0': expected at least 1 transfer at a time"),
+        ("stateless_alarm_email=not-mail", "stateless_alarm_email is 'not-mail': expected empty (no notifications) or an e-mail"),
+        ("restore_mode=sometimes", "value of restore_mode must be one of: missing, overwrite, got: sometimes"),
     ],
 )
 def test_invalid_input_fails_before_any_aws_call(extra_vars, expected):
