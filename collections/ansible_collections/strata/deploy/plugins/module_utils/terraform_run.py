@@ -173,13 +173,29 @@ class Runner:
         return json.loads(out) if out.strip() else {}
 
 
+def data_loss_refusal(layer, summary, allow_replace):
+    """The message refusing a plan that destroys or replaces a table or bucket holding data,
+    or None when there is none or every such resource is in ``allow_replace``."""
+    refused = [item for item in summary["data_loss"] if item["address"] not in allow_replace]
+    if not refused:
+        return None
+    lines = "; ".join(f"{item['address']} ({item['name']}): {item['action']}, because {item['why']}" for item in refused)
+    addresses = ",".join(item["address"] for item in refused)
+    return (f"Refusing to apply the {layer} layer: its plan would {'/'.join(sorted({i['action'] for i in refused}))} "
+            f"resources that hold data: {lines}. Nothing was changed. If this is intended, confirm with "
+            f"-e allow_replace={addresses} (strata then backs them up and verifies the backup before applying).")
+
+
 def run(execute, terraform, work_dir, layer, state="present", check_mode=False, lock_timeout=300,
-        force_init=False, targets=(), source_dir=None, modules_dir=None):
+        force_init=False, targets=(), source_dir=None, modules_dir=None, guard_data=None, allow_replace=()):
     """Run the layer in ``work_dir``: ``present`` plans and applies, ``absent`` plans a destroy
     and applies it, ``read`` reads the state only, ``migrate`` moves the state to the backend
     that ``backend.tf`` now names (``init -migrate-state -force-copy``). In check mode nothing
     is applied.
     ``targets`` limits the plan to those resource addresses (Terraform's ``-target``).
+    An apply (``present``) whose plan destroys or replaces a table or bucket is refused before
+    anything is applied unless its address is in ``allow_replace`` (``guard_data``, on for
+    ``present`` by default); a destroy (``absent``) is guarded by its callers instead.
     With ``source_dir`` the layer's configuration is first brought into ``work_dir``, and with
     ``modules_dir`` the modules into ``<work_dir>/../modules`` (see :func:`sync_config`).
 
@@ -219,6 +235,10 @@ def run(execute, terraform, work_dir, layer, state="present", check_mode=False, 
             rc, _ = tf(*args, ok=(0, 2))
             plan = tf.show_json(PLAN_FILE)
             summary = tp.summarize_plan(plan)
+            if guard_data if guard_data is not None else state == "present":
+                refusal = data_loss_refusal(layer, summary, allow_replace)
+                if refusal:
+                    raise TerraformError(refusal, data_loss=summary["data_loss"], summary=summary)
             has_changes = rc == 2 and bool(summary["changes"] or plan.get("output_changes"))
             outputs = summary["outputs"]
             resources = None

@@ -62,6 +62,18 @@ options:
         C(environment) keyword, which Ansible writes into the command line it shows at C(-vvv).
     type: dict
     default: {}
+  guard_data:
+    description:
+      - Refuse, before applying anything, a plan that destroys or replaces a table or bucket (resources
+        that hold data: C(aws_dynamodb_table), C(aws_s3_bucket)), naming each by address with the reason
+        Terraform gives. Default on for O(state=present), off otherwise (a destroy is guarded by its callers).
+      - Check mode refuses the same way.
+    type: bool
+  allow_replace:
+    description: Addresses of data-holding resources the plan may destroy or replace (the caller backed them up).
+    type: list
+    elements: str
+    default: []
   targets:
     description: Limit the plan to these resource addresses (C(-target)); empty plans everything.
     type: list
@@ -157,6 +169,8 @@ def main():
             "lock_timeout": {"type": "int", "default": 300},
             "force_init": {"type": "bool", "default": False},
             "targets": {"type": "list", "elements": "str", "default": []},
+            "guard_data": {"type": "bool"},
+            "allow_replace": {"type": "list", "elements": "str", "default": []},
             "source_dir": {"type": "path"},
             "modules_dir": {"type": "path"},
         },
@@ -173,7 +187,8 @@ def main():
                      state=params["state"], check_mode=module.check_mode,
                      lock_timeout=params["lock_timeout"], force_init=params["force_init"],
                      targets=params["targets"], source_dir=params["source_dir"],
-                     modules_dir=params["modules_dir"])
+                     modules_dir=params["modules_dir"], guard_data=params["guard_data"],
+                     allow_replace=params["allow_replace"])
     except TerraformError as exc:
         module.fail_json(msg=exc.msg, **exc.details)
     module.exit_json(**result)

@@ -176,3 +176,34 @@ def test_migrate_moves_the_state_without_a_prompt_and_records_the_init(work):
     assert [argv[1:4] for argv in calls] == [["init", "-migrate-state", "-force-copy"]]
     assert result["changed"] and result["action"] == "migrate"
     assert not tr.needs_init(str(work))
+
+
+REPLACE_TABLE = {"resource_changes": [{
+    "address": "aws_dynamodb_table.visits", "mode": "managed", "type": "aws_dynamodb_table",
+    "action_reason": "replace_because_cannot_update",
+    "change": {"actions": ["delete", "create"], "before": {"name": "strata-visits-dev"}, "replace_paths": [["hash_key"]]}}]}
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_plan_that_replaces_a_table_is_refused_before_anything_is_applied(work, check_mode):
+    fake = FakeTerraform(work, REPLACE_TABLE)
+    with pytest.raises(tr.TerraformError) as raised:
+        tr.run(fake, "terraform", str(work), "stateful", check_mode=check_mode)
+    assert "apply" not in fake.calls
+    message = raised.value.msg
+    assert "Refusing to apply the stateful layer" in message
+    assert "aws_dynamodb_table.visits (strata-visits-dev): replace, because changing hash_key forces a replacement" in message
+    assert "-e allow_replace=aws_dynamodb_table.visits" in message and "Nothing was changed" in message
+    assert not (work / tr.PLAN_FILE).exists()
+
+
+def test_an_allowed_replacement_is_applied(work):
+    fake = FakeTerraform(work, REPLACE_TABLE)
+    result = tr.run(fake, "terraform", str(work), "stateful", allow_replace=["aws_dynamodb_table.visits"])
+    assert "apply" in fake.calls and result["summary"]["replace"] == 1
+
+
+def test_a_destroy_is_not_refused_by_the_apply_guard(work):
+    fake = FakeTerraform(work, REPLACE_TABLE)
+    tr.run(fake, "terraform", str(work), "stateful", state="absent")
+    assert "apply" in fake.calls
