@@ -117,6 +117,40 @@ def summarize_plan(plan_json):
                 prior_resources=len(prior), outputs=planned_outputs(plan_json))
 
 
+def _changed_attributes(before, after, prefix=""):
+    """Dotted names of the attributes whose values differ between two resource objects."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        names = []
+        for key in sorted(set(before) | set(after)):
+            names += _changed_attributes(before.get(key), after.get(key), f"{prefix}{key}.")
+        return names
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        names = []
+        for index, (old, new) in enumerate(zip(before, after)):
+            names += _changed_attributes(old, new, f"{prefix}{index}.")
+        return names
+    return [] if before == after else [prefix.rstrip(".")]
+
+
+def summarize_drift(plan_json):
+    """What changed outside Terraform, from a refresh-only plan (``terraform plan -refresh-only``
+    shown as JSON): ``[{address, type, action, attributes}]``, ``action`` being ``update``
+    (changed in place) or ``delete`` (gone), ``attributes`` the dotted names that differ."""
+    drifted = []
+    for change in plan_json.get("resource_drift") or []:
+        if change.get("mode") != "managed":
+            continue
+        detail = change.get("change") or {}
+        action = _action(detail.get("actions"))
+        if action == "no-op":
+            continue
+        attributes = _changed_attributes(detail.get("before") or {}, detail.get("after") or {}) \
+            if action == "update" else []
+        drifted.append({"address": change.get("address"), "type": change.get("type"), "action": action,
+                        "attributes": [name for name in attributes if not name.startswith("tags_all")]})
+    return drifted
+
+
 def _why(item):
     """Why Terraform deletes or replaces a resource, in words."""
     if item["action"] == "delete":

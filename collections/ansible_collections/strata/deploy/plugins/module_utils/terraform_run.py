@@ -221,6 +221,20 @@ def run(execute, terraform, work_dir, layer, state="present", check_mode=False, 
         result.update(changed=True, action="migrate", outputs={}, resources=[],
                       summary={"add": 0, "change": 0, "destroy": 0, "replace": 0, "move": 0, "changes": [],
                                "data_loss": [], "prior_resources": 0})
+    elif state == "drift":
+        # A refresh-only plan: what changed outside Terraform. Nothing is applied.
+        try:
+            rc, _ = tf("plan", "-refresh-only", "-input=false", "-no-color", "-detailed-exitcode",
+                       f"-lock-timeout={lock_timeout}s", f"-out={PLAN_FILE}", ok=(0, 2))
+            plan = tf.show_json(PLAN_FILE)
+        finally:
+            if os.path.exists(plan_path):
+                os.remove(plan_path)
+        drift = tp.summarize_drift(plan)
+        resources = tp.state_resources(plan.get("prior_state"))
+        result.update(changed=False, action="drift", drift=drift, outputs=tp.planned_outputs(plan), resources=resources,
+                      summary={"add": 0, "change": 0, "destroy": 0, "replace": 0, "move": 0, "changes": [],
+                               "data_loss": [], "prior_resources": len(resources)})
     elif state == "read":
         current = tf.show_json()
         resources = tp.state_resources(current)
@@ -257,6 +271,8 @@ def run(execute, terraform, work_dir, layer, state="present", check_mode=False, 
             action="plan" if check_mode else ("apply" if state == "present" else "destroy"),
             summary=summary, outputs=outputs, resources=resources)
     result["seconds"] = round(time.monotonic() - started, 1)
-    result["line"] = tp.summary_line(layer, result["action"], result["summary"], result["seconds"])
+    result["line"] = tp.summary_line(layer, result["action"], result["summary"], result["seconds"]) \
+        if result["action"] != "drift" else \
+        f"{layer}: drift {len(result['drift'])} resource(s) changed outside Terraform ({result['seconds']} s)"
     result["commands"] = tf.commands
     return result

@@ -30,10 +30,11 @@ options:
   state:
     description:
       - C(present) applies, C(absent) destroys, C(read) only reads the state.
+      - C(drift) runs a refresh-only plan and reports in RV(drift) what changed outside Terraform; nothing is applied.
       - C(migrate) moves the state to the backend C(backend.tf) now names (C(init -migrate-state -force-copy)),
         without a prompt.
     type: str
-    choices: [present, absent, read, migrate]
+    choices: [present, absent, read, migrate, drift]
     default: present
   binary_path:
     description: The terraform binary.
@@ -104,7 +105,7 @@ changed:
   returned: always
   type: bool
 action:
-  description: C(plan) (check mode), C(apply), C(destroy), C(read) or C(migrate).
+  description: C(plan) (check mode), C(apply), C(destroy), C(read), C(drift) or C(migrate).
   returned: always
   type: str
 summary:
@@ -142,6 +143,11 @@ initialised:
   description: Whether C(terraform init) ran.
   returned: always
   type: bool
+drift:
+  description: With O(state=drift), each resource changed outside Terraform (address, type, action, attributes).
+  returned: when state is drift
+  type: list
+  elements: dict
 locked:
   description: On failure, whether it failed because another run holds the state lock (retry later).
   returned: failure
@@ -163,7 +169,7 @@ def main():
         argument_spec={
             "project_path": {"type": "path", "required": True},
             "layer": {"type": "str", "required": True},
-            "state": {"type": "str", "choices": ["present", "absent", "read", "migrate"], "default": "present"},
+            "state": {"type": "str", "choices": ["present", "absent", "read", "migrate", "drift"], "default": "present"},
             "environment": {"type": "dict", "default": {}, "no_log": True},
             "binary_path": {"type": "path", "default": "terraform"},
             "lock_timeout": {"type": "int", "default": 300},

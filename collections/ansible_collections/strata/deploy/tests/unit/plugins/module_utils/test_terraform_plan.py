@@ -101,3 +101,24 @@ def test_moved_resources_are_counted_and_not_destroyed():
     assert (summary["move"], summary["destroy"], summary["data_loss"]) == (1, 0, [])
     assert tp.summary_line("bootstrap", "apply", summary, 1.0) == \
         "bootstrap: apply 0 to add, 0 to change, 0 to destroy, 1 moved (1.0 s)"
+
+
+def test_drift_names_each_resource_and_the_attributes_that_changed():
+    plan = {"resource_drift": [
+        {"address": "module.site_bucket.aws_s3_bucket_public_access_block.this", "mode": "managed",
+         "type": "aws_s3_bucket_public_access_block",
+         "change": {"actions": ["delete"], "before": {"block_public_acls": True}, "after": None}},
+        {"address": "aws_dynamodb_table.visits", "mode": "managed", "type": "aws_dynamodb_table",
+         "change": {"actions": ["update"],
+                    "before": {"point_in_time_recovery": [{"enabled": True}], "tags_all": {"a": "1"}, "name": "t"},
+                    "after": {"point_in_time_recovery": [{"enabled": False}], "tags_all": {"a": "2"}, "name": "t"}}},
+        {"address": "data.aws_caller_identity.x", "mode": "data", "type": "aws_caller_identity",
+         "change": {"actions": ["update"], "before": {}, "after": {"x": 1}}},
+    ]}
+    assert tp.summarize_drift(plan) == [
+        {"address": "module.site_bucket.aws_s3_bucket_public_access_block.this",
+         "type": "aws_s3_bucket_public_access_block", "action": "delete", "attributes": []},
+        {"address": "aws_dynamodb_table.visits", "type": "aws_dynamodb_table", "action": "update",
+         "attributes": ["point_in_time_recovery.0.enabled"]},
+    ]
+    assert tp.summarize_drift({}) == []
