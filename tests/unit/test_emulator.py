@@ -14,7 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from strata_emulator import launcher, patches
-from strata_emulator.__main__ import Emulator, EmulatorError, parse_endpoint
+from strata_emulator.process import Emulator, EmulatorError, parse_endpoint
 
 TOOLS_DIR = Path(__file__).resolve().parents[2] / "tools" / "dev"
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
