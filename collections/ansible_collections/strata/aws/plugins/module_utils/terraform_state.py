@@ -26,7 +26,8 @@ class StateError(StrataAWSError):
 
 
 def summarize(body):
-    """Serial, lineage, Terraform version and managed resource count of a state's bytes; a
+    """Serial, lineage, Terraform version and managed resource count (instances, as Terraform counts
+    them: a ``count`` or ``for_each`` resource counts once per instance) of a state's bytes; a
     content that is not a state gives ``valid`` False."""
     try:
         state = json.loads(body)
@@ -40,7 +41,7 @@ def summarize(body):
         "serial": state.get("serial"),
         "lineage": state.get("lineage"),
         "terraform_version": state.get("terraform_version"),
-        "resources": len(resources),
+        "resources": sum(len(r.get("instances") or []) for r in resources),
         "addresses": sorted(_address(r) for r in resources),
     }
 
@@ -69,7 +70,7 @@ def check_target(versions, version_id, key):
     target = next((v for v in versions if v["version_id"] == version_id), None)
     known = ", ".join(v["version_id"] for v in versions[:10]) or "none"
     if target is None:
-        raise StateError(f"No version {version_id} of s3://…/{key}: nothing was changed. Its versions (newest "
+        raise StateError(f"No version {version_id} of the state {key}: nothing was changed. Its versions (newest "
                          f"first): {known}. Run without state_version to list them with serial and lineage.")
     if not target["valid"]:
         raise StateError(f"Version {version_id} of {key} is not a Terraform state (no lineage): refusing to "

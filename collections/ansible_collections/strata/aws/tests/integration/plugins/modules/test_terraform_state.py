@@ -18,7 +18,7 @@ KEY = "dev/stateful/terraform.tfstate"
 def state(serial, lineage="L1", resources=1):
     return (json.dumps({"version": 4, "terraform_version": "1.11.4", "serial": serial, "lineage": lineage,
                         "outputs": {}, "resources": [{"mode": "managed", "type": "aws_s3_bucket", "name": f"b{i}",
-                                                      "provider": "p", "instances": []} for i in range(resources)]},
+                                                      "provider": "p", "instances": [{}]} for i in range(resources)]},
                        indent=2) + "\n").encode()
 
 

@@ -13,17 +13,19 @@ from ansible_collections.strata.aws.plugins.module_utils import terraform_state 
 def state(serial=3, lineage="L1", resources=2):
     return json.dumps({
         "version": 4, "terraform_version": "1.11.4", "serial": serial, "lineage": lineage, "outputs": {},
-        "resources": [{"mode": "managed", "type": "aws_s3_bucket", "name": f"b{i}", "instances": []}
+        "resources": [{"mode": "managed", "type": "aws_s3_bucket", "name": f"b{i}", "instances": [{}]}
                       for i in range(resources)]
+        + [{"mode": "managed", "type": "aws_cloudwatch_metric_alarm", "name": "each", "instances": [{}, {}]}]
         + [{"mode": "data", "type": "aws_caller_identity", "name": "me", "instances": []}]
-        + [{"module": "module.site", "mode": "managed", "type": "aws_s3_bucket", "name": "this", "instances": []}],
+        + [{"module": "module.site", "mode": "managed", "type": "aws_s3_bucket", "name": "this", "instances": [{}]}],
     }).encode()
 
 
 def test_summarize_counts_managed_resources_only():
     summary = ts.summarize(state(resources=2))
-    assert (summary["valid"], summary["serial"], summary["lineage"], summary["resources"]) == (True, 3, "L1", 3)
-    assert summary["addresses"] == ["aws_s3_bucket.b0", "aws_s3_bucket.b1", "module.site.aws_s3_bucket.this"]
+    assert (summary["valid"], summary["serial"], summary["lineage"], summary["resources"]) == (True, 3, "L1", 5)
+    assert summary["addresses"] == ["aws_cloudwatch_metric_alarm.each", "aws_s3_bucket.b0", "aws_s3_bucket.b1",
+                                    "module.site.aws_s3_bucket.this"]
 
 
 @pytest.mark.parametrize("body", [b"", b"not json", b"[]", b'{"serial": 1}'])
@@ -46,7 +48,7 @@ def versions():
 
 
 def test_check_target_accepts_a_version_of_the_same_lineage():
-    assert ts.check_target(versions(), "v4", "k")["serial"] == 4
+    assert ts.check_target(versions(), "v4", "k")["resources"] == 4
 
 
 @pytest.mark.parametrize("version_id, words", [
