@@ -78,7 +78,7 @@ unit: setup ## pytest: modules, emulator, Lambda handler
 	$(BIN)/python -m pytest
 
 molecule: setup ## molecule scenarios, each against an emulator of its own on a free port
-	STRATA_MOLECULE_PORT=$$($(FREE_PORT)) STRATA_MOLECULE_PORT_TEARDOWN=$$($(FREE_PORT)) \
+	STRATA_MOLECULE_PORT=$$($(FREE_PORT)) STRATA_MOLECULE_PORT_TEARDOWN=$$($(FREE_PORT)) STRATA_MOLECULE_PORT_DAY2=$$($(FREE_PORT)) \
 	  $(BIN)/molecule test --all
 
 clean: emulator-stop ## remove run-time files (never backups/)
