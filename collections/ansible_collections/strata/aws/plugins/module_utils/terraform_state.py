@@ -114,7 +114,7 @@ def current(s3, bucket, key):
     try:
         response = s3.get_object(Bucket=bucket, Key=key)
     except ClientError as exc:
-        if error_code(exc) in ("NoSuchKey", "404", "NotFound"):
+        if error_code(exc) in ("NoSuchKey", "NoSuchBucket", "404", "NotFound"):
             return None
         raise
     body = response["Body"].read()
@@ -124,8 +124,14 @@ def current(s3, bucket, key):
 
 def bucket_stats(s3, bucket):
     """The whole bucket's object versions: count, delete markers, total bytes, current objects."""
-    stats = {"versions": 0, "delete_markers": 0, "bytes": 0, "current_objects": 0, "current_bytes": 0}
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+    stats = {"versions": 0, "delete_markers": 0, "bytes": 0, "current_objects": 0, "current_bytes": 0, "exists": True}
+    try:
+        pages = list(s3.get_paginator("list_object_versions").paginate(Bucket=bucket))
+    except ClientError as exc:
+        if error_code(exc) != "NoSuchBucket":
+            raise
+        return dict(stats, exists=False)
+    for page in pages:
         for version in page.get("Versions", []):
             stats["versions"] += 1
             stats["bytes"] += version["Size"]

@@ -103,7 +103,7 @@ delete_markers:
   returned: state is info
   type: int
 stats:
-  description: The bucket's versions, delete_markers, bytes (all versions), current_objects and current_bytes.
+  description: The bucket's versions, delete_markers, bytes (all versions), current_objects, current_bytes and exists.
   returned: when bucket_stats
   type: dict
 target:

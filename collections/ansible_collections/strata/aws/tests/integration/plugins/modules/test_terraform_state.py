@@ -105,3 +105,9 @@ def test_rollback_refuses_while_the_state_is_locked(backend, tmp_path):
     # The lock it could not complete is not left behind in the table, and the holder's stays.
     assert [(lock["id"], lock["held_in"]) for lock in tl.read_locks(s3, ddb, backend["bucket"], KEY, backend["table"])] \
         == [(held["ID"], ["lockfile"])]
+
+
+def test_no_bucket(tmp_path, emulator_endpoint):
+    info = run_module(tmp_path, "strata.aws.terraform_state", {"bucket": f"missing-{uuid.uuid4().hex[:8]}", "key": KEY,
+                                                               "bucket_stats": True})
+    assert (info.get("failed"), info["current"], info["stats"]["exists"], info["stats"]["versions"]) == (None, None, False, 0)
