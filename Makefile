@@ -18,7 +18,7 @@ SETUP_STAMP := $(VENV)/.strata-setup
 FREE_PORT := $(BIN)/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 
 .PHONY: help setup local deploy teardown emulator-start emulator-stop emulator-status \
-        test lint checkov unit molecule clean constraints
+        test lint checkov unit molecule clean constraints bench-deploy
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -80,6 +80,9 @@ unit: setup ## pytest: modules, emulator, Lambda handler
 molecule: setup ## molecule scenarios, each against an emulator of its own on a free port
 	STRATA_MOLECULE_PORT=$$($(FREE_PORT)) STRATA_MOLECULE_PORT_TEARDOWN=$$($(FREE_PORT)) STRATA_MOLECULE_PORT_DAY2=$$($(FREE_PORT)) \
 	  $(BIN)/molecule test --all
+
+bench-deploy: setup ## time a no-op deploy and --check against bare terraform init + plan (not a test)
+	$(BIN)/python tools/bench/bench_deploy.py $(BENCH_DEPLOY_ARGS)
 
 clean: emulator-stop ## remove run-time files (never backups/)
 	rm -rf .strata/work .pytest_cache
