@@ -40,6 +40,29 @@ def state_resources(state_json):
     return found
 
 
+def raw_state_resources(raw_state):
+    """The managed resources of a raw state (``terraform state pull``), in the form of
+    :func:`state_resources`. Reading it costs a fraction of ``terraform show -json``."""
+    found = []
+    for resource in (raw_state or {}).get("resources") or []:
+        if resource.get("mode") != "managed":
+            continue
+        base = ".".join(part for part in (resource.get("module"), resource.get("type"), resource.get("name")) if part)
+        attribute = _NAME_ATTRIBUTE.get(resource.get("type"))
+        for instance in resource.get("instances") or []:
+            key = instance.get("index_key")
+            suffix = "" if key is None else (f"[{key}]" if isinstance(key, int) else f'["{key}"]')
+            values = instance.get("attributes") or {}
+            found.append({"address": base + suffix, "type": resource.get("type"),
+                          "name": values.get(attribute) if attribute else None})
+    return found
+
+
+def raw_state_outputs(raw_state):
+    """``{name: value}`` of a raw state's outputs (``terraform state pull``)."""
+    return {name: item.get("value") for name, item in ((raw_state or {}).get("outputs") or {}).items()}
+
+
 def state_outputs(state_json):
     """``{name: value}`` of a state's outputs (``terraform show -json`` without a plan)."""
     outputs = ((state_json or {}).get("values") or {}).get("outputs") or {}

@@ -15,7 +15,8 @@ description:
   - In check mode it plans and reports, and applies nothing.
   - With O(state=read) it reads the state only (outputs and resources), changing nothing.
   - Unlike M(community.general.terraform) it runs no C(validate), C(workspace) or C(output)
-    commands; a no-op run costs one C(plan) and one C(show).
+    commands; a no-op run costs one C(plan) and one C(state pull) (a plan that changes something is read
+    with C(show -json)).
 version_added: 0.1.0
 author: strata maintainers
 options:

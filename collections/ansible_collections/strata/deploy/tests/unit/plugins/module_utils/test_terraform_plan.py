@@ -122,3 +122,24 @@ def test_drift_names_each_resource_and_the_attributes_that_changed():
          "attributes": ["point_in_time_recovery.0.enabled"]},
     ]
     assert tp.summarize_drift({}) == []
+
+
+def test_raw_state_gives_the_same_resources_and_outputs_as_show_json():
+    raw = {"outputs": {"table": {"value": "strata-visits-dev", "type": "string"}},
+           "resources": [
+               {"mode": "managed", "type": "aws_dynamodb_table", "name": "visits",
+                "instances": [{"attributes": {"name": "strata-visits-dev"}}]},
+               {"module": "module.site_bucket", "mode": "managed", "type": "aws_s3_bucket", "name": "this",
+                "instances": [{"attributes": {"bucket": "strata-site-dev"}}]},
+               {"mode": "managed", "type": "aws_apigatewayv2_route", "name": "count",
+                "instances": [{"index_key": "GET /count", "attributes": {}}, {"index_key": 0, "attributes": {}}]},
+               {"mode": "data", "type": "aws_caller_identity", "name": "x", "instances": [{"attributes": {}}]},
+           ]}
+    assert tp.raw_state_resources(raw) == [
+        {"address": "aws_dynamodb_table.visits", "type": "aws_dynamodb_table", "name": "strata-visits-dev"},
+        {"address": "module.site_bucket.aws_s3_bucket.this", "type": "aws_s3_bucket", "name": "strata-site-dev"},
+        {"address": 'aws_apigatewayv2_route.count["GET /count"]', "type": "aws_apigatewayv2_route", "name": None},
+        {"address": "aws_apigatewayv2_route.count[0]", "type": "aws_apigatewayv2_route", "name": None},
+    ]
+    assert tp.raw_state_outputs(raw) == {"table": "strata-visits-dev"}
+    assert tp.raw_state_resources({}) == [] and tp.raw_state_outputs(None) == {}

@@ -16,6 +16,9 @@ NOOP_PLAN = {"resource_changes": [{"address": "aws_s3_bucket.site", "mode": "man
 CREATE_PLAN = {"resource_changes": [{"address": "aws_s3_bucket.site", "mode": "managed", "type": "aws_s3_bucket",
                                      "change": {"actions": ["create"], "before": None}}],
                "planned_values": {"outputs": {}}}
+RAW = {"version": 4, "serial": 3, "outputs": {"site_bucket_id": {"value": "b", "type": "string"}},
+       "resources": [{"mode": "managed", "type": "aws_s3_bucket", "name": "site", "instances": [{"attributes": {"bucket": "b"}}]},
+                     {"mode": "data", "type": "aws_iam_policy_document", "name": "x", "instances": [{"attributes": {}}]}]}
 AFTER = {"values": {"outputs": {"site_bucket_id": {"value": "b"}}, "root_module": {"resources": [
     {"address": "aws_s3_bucket.site", "mode": "managed", "type": "aws_s3_bucket", "values": {"bucket": "b"}}]}}}
 
@@ -41,6 +44,8 @@ class FakeTerraform:
             return (2 if changes else 0), "", ""
         if command == "show":
             return 0, json.dumps(self.plan_json if argv[-1] == tr.PLAN_FILE else self.state_json), ""
+        if command == "state":
+            return 0, json.dumps(RAW), ""
         return 0, "", ""
 
 
@@ -54,13 +59,14 @@ def work(tmp_path):
 def test_first_run_inits_then_a_noop_run_only_plans_and_shows(work):
     fake = FakeTerraform(work, NOOP_PLAN)
     first = tr.run(fake, "terraform", str(work), "stateful")
-    assert fake.calls == ["init", "plan", "show"]
+    # A plan that changes nothing is not shown as JSON: the raw state (state pull) is read instead.
+    assert fake.calls == ["init", "plan", "state"]
     assert first["changed"] is False and first["initialised"] is True
     assert first["outputs"] == {"site_bucket_id": "b"}
     assert first["resources"] == [{"address": "aws_s3_bucket.site", "type": "aws_s3_bucket", "name": "b"}]
     fake.calls.clear()
     second = tr.run(fake, "terraform", str(work), "stateful")
-    assert fake.calls == ["plan", "show"]
+    assert fake.calls == ["plan", "state"]
     assert second["initialised"] is False
     assert not (work / tr.PLAN_FILE).exists()
 
@@ -82,7 +88,7 @@ def test_backend_or_module_change_reinitialises(work):
 def test_changes_are_applied_from_the_saved_plan_and_the_plan_file_removed(work):
     fake = FakeTerraform(work, CREATE_PLAN)
     result = tr.run(fake, "terraform", str(work), "stateful")
-    assert fake.calls == ["init", "plan", "show", "apply", "show"]
+    assert fake.calls == ["init", "plan", "show", "apply", "state"]
     assert result["changed"] and result["applied"] and result["action"] == "apply"
     assert result["summary"]["add"] == 1
     assert result["outputs"] == {"site_bucket_id": "b"}
@@ -100,7 +106,7 @@ def test_check_mode_plans_and_reports_without_applying(work):
 def test_read_only_shows_the_state(work):
     fake = FakeTerraform(work, NOOP_PLAN)
     result = tr.run(fake, "terraform", str(work), "stateful", state="read")
-    assert fake.calls == ["init", "show"]
+    assert fake.calls == ["init", "state"]
     assert result["summary"]["prior_resources"] == 1 and result["changed"] is False
 
 
