@@ -97,7 +97,7 @@ def source(module, any_client):
     )
 
 
-def run_restore(service, restore_resource, resource, written, concurrency):
+def run_restore(service, restore_resource, resource, written, concurrency, other_sources=None):
     """``main()`` of a restore module: its options (``src``, ``source_<resource>``, ``<resource>``,
     ``mode``, ``concurrency`` defaulting to ``concurrency``, and the AWS ones), then the restore.
 
@@ -106,8 +106,14 @@ def run_restore(service, restore_resource, resource, written, concurrency):
     module reports a change when the count named ``written`` is above 0. A restore that fails
     after writing part of the resource (a damaged object among good ones) raises its error
     with the counts as details: the failed result carries them, and ``changed`` too.
+
+    ``other_sources`` ({option: spec}) are sources to restore from instead of ``src`` (such as
+    ``aws_export``): exactly one of ``src`` and them is required, and each is passed on to
+    ``restore_resource`` as a keyword argument.
     """
     source_option = f"source_{resource}"
+    other_sources = other_sources or {}
+    sources = ["src", *other_sources]
 
     def restore(module):
         params = module.params
@@ -121,6 +127,7 @@ def run_restore(service, restore_resource, resource, written, concurrency):
                 concurrency=params["concurrency"],
                 retries=params["retries"],
                 check_mode=module.check_mode,
+                **{option: params[option] for option in other_sources},
             )
         except StrataAWSError as exc:
             if written in exc.details:
@@ -130,7 +137,8 @@ def run_restore(service, restore_resource, resource, written, concurrency):
 
     run(
         {
-            "src": {"type": "path", "required": True},
+            "src": {"type": "path", "required": not other_sources},
+            **other_sources,
             source_option: {"type": "str"},
             resource: {"type": "str"},
             "mode": {"type": "str", "choices": ["missing", "overwrite"], "default": "missing"},
@@ -138,4 +146,5 @@ def run_restore(service, restore_resource, resource, written, concurrency):
         },
         restore,
         minimums={"concurrency": 1},
+        **({"required_one_of": [sources], "mutually_exclusive": [sources]} if other_sources else {}),
     )

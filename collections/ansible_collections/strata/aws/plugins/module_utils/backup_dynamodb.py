@@ -2,8 +2,17 @@
 
 Items are written exactly as the low-level client returns them (no TypeDeserializer), so
 numbers keep their precision and sets stay sets; only binary values (B, BS) are base64
-encoded, as JSON cannot hold bytes. Export streams item by item into gzip (no page is ever
-joined into one string): memory does not grow with the table.
+encoded, as JSON cannot hold bytes. Each line is ``{"Item": {...}}``, the line AWS's own
+DynamoDB JSON export writes (``backup_format.table_line``), so AWS's ImportTable can create a
+table from the file. Export streams item by item into gzip (no page is ever joined into one
+string): memory does not grow with the table. The export also records the table's
+point-in-time recovery window (DescribeContinuousBackups).
+
+Restore reads both table formats (``{"Item": ...}`` lines, and the bare typed items of
+format_version 1 backups), and also restores from an AWS export directory
+(ExportTableToPointInTime's output, downloaded): every data file is checked against
+manifest-files.json (MD5, item count) and the counts against manifest-summary.json before
+any item is written.
 
 Restore checks the table file's size and SHA-256 against the manifest first (one sequential
 read of the raw bytes, nothing parsed) and writes nothing from a file that differs; then it
@@ -17,9 +26,9 @@ Plain boto3 and the standard library; no Ansible imports.
 from __future__ import annotations
 
 import base64
+import datetime
 import io
 import itertools
-import json
 import queue
 import threading
 import time
@@ -34,17 +43,25 @@ from ansible_collections.strata.aws.plugins.module_utils.backup_aws import (
     ordered_map,
 )
 from ansible_collections.strata.aws.plugins.module_utils.backup_format import (
+    AWS_FILES,
+    TABLE_FORMAT,
     BackupError,
     atomic_file,
+    aws_export_problems,
     file_problem,
     finish_part,
     gzip_stream,
+    line_item,
+    load_aws_export,
     load_manifest,
     read_gzip_lines,
     resolve,
     select,
     start_part,
+    summary,
     table_file,
+    table_format,
+    table_line,
 )
 
 WRITE_BATCH = 25  # BatchWriteItem's limit
@@ -181,15 +198,55 @@ def describe(client, table, retries=DEFAULT_RETRIES):
         raise
 
 
+# --- point-in-time recovery ---------------------------------------------------------------
+
+
+def _utc_text(moment):
+    """An AWS timestamp (datetime) as UTC ISO 8601 text with milliseconds and ``Z``."""
+    if not isinstance(moment, datetime.datetime):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.astimezone(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def pitr_window(client, table, retries=DEFAULT_RETRIES):
+    """The table's point-in-time recovery window: ``(window, unknown)``.
+
+    ``window`` is ``{"earliest", "latest"}`` (UTC text; plus ``recovery_period_days`` when AWS
+    reports it) when recovery is on, None when it is off or could not be read; ``unknown`` is
+    None, or why it could not be read (the AWS error, e.g. AccessDeniedException without
+    ``dynamodb:DescribeContinuousBackups``, or an emulator that lacks the call). The window is
+    information for the manifest, so it never fails a backup.
+    """
+    try:
+        response = call_with_backoff(client.describe_continuous_backups, retries, TableName=table)
+    except ClientError as exc:
+        return None, f"DescribeContinuousBackups failed: {error_code(exc)}: {exc}"
+    description = response.get("ContinuousBackupsDescription") or {}
+    pitr = description.get("PointInTimeRecoveryDescription") or {}
+    if pitr.get("PointInTimeRecoveryStatus") != "ENABLED":
+        return None, None
+    window = {"earliest": _utc_text(pitr.get("EarliestRestorableDateTime")),
+              "latest": _utc_text(pitr.get("LatestRestorableDateTime"))}
+    if "RecoveryPeriodInDays" in pitr:
+        window["recovery_period_days"] = pitr["RecoveryPeriodInDays"]
+    return window, None
+
+
 # --- export -------------------------------------------------------------------------------
 
 
 def export_table(client, table, dest, source, segments=1, page_size=None, consistent_read=False,
                  retries=DEFAULT_RETRIES, check_mode=False):
-    """Stream every item of ``table`` into ``dest/dynamodb/<table>.jsonl.gz``.
+    """Stream every item of ``table`` into ``dest/dynamodb/<table>.jsonl.gz``, one
+    ``{"Item": ...}`` line per item (``TABLE_FORMAT``).
 
-    The file appears under its final name only once complete, then a part record for the
-    manifest is written. Returns the manifest entry plus the absolute ``path``.
+    The file appears under its final name only once complete; then the table's point-in-time
+    recovery window is read (``pitr_window``) and a part record for the manifest is written.
+    Returns the manifest entry (``name``, ``item_count``, ``file``, ``bytes``, ``sha256``,
+    ``table_format``, ``pitr`` and, when the window could not be read, ``pitr_unknown``) plus
+    the absolute ``path``.
     """
     describe(client, table, retries)
     relpath = table_file(table)
@@ -204,11 +261,13 @@ def export_table(client, table, dest, source, segments=1, page_size=None, consis
         with gzip_stream(out) as gz, io.BufferedWriter(gz, WRITE_BUFFER) as lines:
             for page in scan_pages(client, table, segments, page_size, consistent_read, retries):
                 for item in page["Items"]:
-                    lines.write(json.dumps(encode_item(item), ensure_ascii=False,
-                                           separators=(",", ":")).encode("utf-8") + b"\n")
+                    lines.write(table_line(encode_item(item)))
                     item_count += 1
+    pitr, unknown = pitr_window(client, table, retries)
     entry = {"name": table, "item_count": item_count, "file": relpath,
-             "bytes": out.size, "sha256": out.hexdigest()}
+             "bytes": out.size, "sha256": out.hexdigest(), "table_format": TABLE_FORMAT, "pitr": pitr}
+    if unknown:
+        entry["pitr_unknown"] = unknown
     finish_part(dest, "dynamodb", table, entry, source)
     return dict(entry, path=path)
 
@@ -276,22 +335,12 @@ def _put_if_absent(client, table, item, hash_key, retries):
     return True
 
 
-def restore_table(client, src, source_table=None, table=None, mode="overwrite", concurrency=4,
-                  retries=DEFAULT_RETRIES, check_mode=False):
-    """Restore one table of the backup in ``src`` into ``table`` (default: its own name).
-
-    ``mode`` overwrite: BatchWriteItem every item, replacing items with the same key.
-    ``mode`` missing: write only items whose key is absent (looked up with BatchGetItem,
-    then written with a conditional PutItem, so an item created meanwhile is kept too).
-
-    The table file is checked against the manifest (size, SHA-256) before anything is
-    written; a file that differs (damaged, truncated, missing) raises ``BackupError`` and
-    nothing is written. The file is then parsed once, as the items are written.
-    Returns the counts of items restored (or, in check mode, to restore) and left unchanged.
-    """
+def _backup_source(src, source_table, target):
+    """What to restore from the strata backup in ``src``: its table file, checked against the
+    manifest (size, SHA-256) first."""
     entry = select(load_manifest(src), "tables", source_table, "table")
     name, relpath = entry["name"], entry["file"]
-    target = table or name
+    target = target or name
     result = {"table": target, "source_table": name, "item_count": entry["item_count"]}
     problem = file_problem(src, relpath, entry["bytes"], entry["sha256"])
     if problem is not None:
@@ -299,26 +348,90 @@ def restore_table(client, src, source_table=None, table=None, mode="overwrite", 
             f"table {name}: its file failed verification, so nothing was written to {target}: {problem}",
             **result, restored=0, unchanged=0,
         )
+    files = [{"file": relpath, "path": resolve(src, relpath), "item_count": entry["item_count"]}]
+    return result, files, table_format(entry), "manifest", "although it matches its manifest"
+
+
+def _aws_export_source(aws_export, source_table, target):
+    """What to restore from the AWS export directory ``aws_export``: its data files, every one
+    checked (MD5, item count) and the counts against the summary first."""
+    export = load_aws_export(aws_export)
+    name = export["table"]
+    if source_table and name and source_table != name:
+        raise BackupError(
+            f"source_table {source_table!r}: the AWS export {export['dir']} is of table {name!r} "
+            f"({export['table_arn']})", restored=0, unchanged=0,
+        )
+    name = name or source_table
+    target = target or name
+    if not target:
+        raise BackupError(f"the AWS export {export['dir']} names no table (tableArn): give table",
+                          restored=0, unchanged=0)
+    result = {"table": target, "source_table": name, "item_count": export["item_count"],
+              "aws_export": export["dir"], "export_arn": export["export_arn"], "export_time": export["export_time"]}
+    problems = aws_export_problems(export)
+    if problems:
+        raise BackupError(
+            summary(f"table {name}: the AWS export {export['dir']} failed verification, "
+                    f"so nothing was written to {target}", problems),
+            **result, problems=problems, restored=0, unchanged=0,
+        )
+    files = [{"file": f["file"], "path": resolve(export["dir"], f["file"]), "item_count": f["item_count"]}
+             for f in export["files"]]
+    return result, files, TABLE_FORMAT, AWS_FILES, f"although it matched {AWS_FILES}"
+
+
+def restore_table(client, src=None, source_table=None, table=None, mode="overwrite", concurrency=4,
+                  retries=DEFAULT_RETRIES, check_mode=False, aws_export=None):
+    """Restore one table into ``table`` (default: the source table's own name), either from the
+    strata backup in ``src`` (``source_table`` naming one of its tables) or from the AWS export
+    directory ``aws_export`` (ExportTableToPointInTime's ``AWSDynamoDB/<export-id>``, downloaded;
+    ``source_table``, when given, must be the table it was exported from).
+
+    ``mode`` overwrite: BatchWriteItem every item, replacing items with the same key.
+    ``mode`` missing: write only items whose key is absent (looked up with BatchGetItem,
+    then written with a conditional PutItem, so an item created meanwhile is kept too).
+
+    What is restored from is checked before anything is written: a strata backup's table file
+    against the manifest (size, SHA-256); every data file of an AWS export against
+    manifest-files.json (MD5, item count) and their counts against manifest-summary.json. A
+    file that differs (damaged, truncated, missing) raises ``BackupError`` naming it, and
+    nothing is written. The files are then parsed once, as the items are written; both table
+    formats (``{"Item": ...}`` lines and format_version 1's bare items) are read.
+    Returns the counts of items restored (or, in check mode, to restore) and left unchanged.
+    """
+    if (src is None) == (aws_export is None):
+        raise BackupError("give either src (a strata backup) or aws_export (an AWS export directory)")
+    if aws_export is not None:
+        result, files, line_format, recorder, matched = _aws_export_source(aws_export, source_table, table)
+    else:
+        result, files, line_format, recorder, matched = _backup_source(src, source_table, table)
+    name, target = result["source_table"], result["table"]
     key_names = [k["AttributeName"] for k in describe(client, target, retries)["KeySchema"]]
     read = 0
+    counts = []
 
     def items():
         nonlocal read
-        try:
-            for line in read_gzip_lines(resolve(src, relpath)):
-                read += 1
-                yield decode_item(line)
-        except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError, zlib.error) as exc:
-            # The file matched its recorded SHA-256: it was written this way by the backup.
-            raise BackupError(
-                f"table {name}: {relpath} is unreadable after {read} items ({exc}) although it matches "
-                f"its manifest; items before that point may have been written to {target}",
-                **result, restored=restored, unchanged=unchanged,
-            ) from exc
+        for current in files:
+            before = read
+            try:
+                for line in read_gzip_lines(current["path"]):
+                    item = decode_item(line_item(line, line_format))
+                    read += 1
+                    yield item
+            except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError, zlib.error) as exc:
+                # The file matched its record: it was written this way.
+                raise BackupError(
+                    f"table {name}: {current['file']} is unreadable after {read - before} items ({exc}) {matched}; "
+                    f"items before that point may have been written to {target}",
+                    **result, restored=restored, unchanged=unchanged,
+                ) from exc
+            counts.append((current, read - before))
 
     if mode == "overwrite":
         if check_mode:
-            return dict(result, restored=entry["item_count"], unchanged=0)
+            return dict(result, restored=result["item_count"], unchanged=0)
 
         def restore(batch):
             _write_batch(client, target, batch, retries)
@@ -340,10 +453,12 @@ def restore_table(client, src, source_table=None, table=None, mode="overwrite", 
     for done, kept in ordered_map(restore, batches, concurrency):
         restored += done
         unchanged += kept
-    if read != entry["item_count"]:
+    differ = [f"{current['file']} holds {held} items, {recorder} says {current['item_count']}"
+              for current, held in counts if held != current["item_count"]]
+    if differ:
         raise BackupError(
-            f"table {name}: {relpath} holds {read} items, manifest says {entry['item_count']} "
-            f"(the {read} items it holds were restored to {target})",
+            f"table {name}: {'; '.join(differ)} (the {read} items "
+            f"{'it holds' if len(files) == 1 else 'they hold'} were restored to {target})",
             **result, restored=restored, unchanged=unchanged,
         )
     return dict(result, restored=restored, unchanged=unchanged)

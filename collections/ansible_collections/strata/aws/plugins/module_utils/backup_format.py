@@ -3,7 +3,17 @@ part records, the manifest, and verification of a backup against its manifest.
 
 A backup is a directory::
 
-    dynamodb/<table>.jsonl.gz     one item per line, DynamoDB typed JSON (B and BS in base64)
+    dynamodb/<table>.jsonl.gz     one item per line, gzipped, in the table format its manifest
+                                  entry names (``table_format``):
+                                  ``dynamodb_json_item`` (format_version 2, written now):
+                                    {"Item": {"pk": {"S": "a"}, "b": {"B": "<base64>"}, ...}}
+                                    exactly the line ExportTableToPointInTime writes with
+                                    ExportFormat DYNAMODB_JSON, so ImportTable (InputFormat
+                                    DYNAMODB_JSON, InputCompressionType GZIP) reads the file;
+                                  ``strata_typed_json`` (format_version 1 backups):
+                                    {"pk": {"S": "a"}, "b": {"B": "<base64>"}, ...}
+                                  Both are DynamoDB JSON: S, N (text), B (base64), SS, NS,
+                                  BS (base64), M, L, BOOL, NULL.
     s3/<bucket>/index.jsonl.gz    one object per line: key, file, size, sha256, md5, etag,
                                   last_modified, fetched_at, content_type, metadata and the
                                   other headers restored with it
@@ -24,6 +34,18 @@ after the UTC time the backup started::
 ``find_backup`` picks one of them (the latest complete one, or a named one) for a restore or
 for an incremental backup to reuse unchanged objects from.
 
+The manifest's table entries also record ``pitr``: the table's point-in-time recovery window
+when the backup was taken (``{"earliest", "latest"}``), or null when it is off (or could not
+be read; then ``pitr_unknown`` says why).
+
+An AWS export directory (what ExportTableToPointInTime writes to S3, downloaded) is read here
+too (``load_aws_export``, ``verify_aws_export``), so that a restore can take one as its source::
+
+    [<dir>/][AWSDynamoDB/]<export-id>/manifest-summary.json   itemCount, tableArn, exportTime, ...
+                                      manifest-files.json     JSON lines: dataFileS3Key,
+                                                              itemCount, md5Checksum, etag
+                                      data/<name>.json.gz     {"Item": ...} lines, gzipped
+
 Verification (``find_damage``, ``verify``) goes on past each damaged file and names all of
 them; ``file_problem`` checks one file (one raw read, nothing parsed), which the restores use
 to check exactly what they restore from.
@@ -32,6 +54,8 @@ Standard library only (and strata.aws's error type).
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import datetime
 import gzip
@@ -49,7 +73,15 @@ CREATED_AT_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 """``created_at`` of a manifest."""
 PURPOSES = ("restore", "reuse")
 FORMAT = "strata-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""Version written. 2: table files hold ``{"Item": ...}`` lines (``table_format`` per table)."""
+READABLE_VERSIONS = (1, 2)
+"""Versions read: every strata backup ever written keeps restoring."""
+TABLE_FORMAT = "dynamodb_json_item"
+"""Table file lines as AWS's DynamoDB JSON export writes them: ``{"Item": {<typed item>}}``."""
+LEGACY_TABLE_FORMAT = "strata_typed_json"
+"""Table file lines of format_version 1 backups: the typed item itself, ``{<typed item>}``."""
+TABLE_FORMATS = (TABLE_FORMAT, LEGACY_TABLE_FORMAT)
 MANIFEST = "manifest.json"
 PARTS_DIR = "parts"
 CHUNK = 1024 * 1024
@@ -157,6 +189,32 @@ def read_gzip_lines(path):
             yield json.loads(line)
 
 
+def table_line(typed_item):
+    """One line of a table file (``TABLE_FORMAT``): ``{"Item": typed_item}`` as UTF-8 JSON,
+    newline-terminated. ``typed_item`` is JSON-ready DynamoDB JSON (bytes already base64)."""
+    return json.dumps({"Item": typed_item}, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def line_item(line, table_format):
+    """The typed item of one parsed line of a table file in ``table_format``; ValueError when
+    the line does not have that format's shape."""
+    if table_format == TABLE_FORMAT:
+        if not isinstance(line, dict) or set(line) != {"Item"} or not isinstance(line["Item"], dict):
+            raise ValueError('expected a line {"Item": {...}}')
+        return line["Item"]
+    if table_format == LEGACY_TABLE_FORMAT:
+        if not isinstance(line, dict):
+            raise ValueError("expected a line holding a typed item (a JSON object)")
+        return line
+    raise ValueError(f"unknown table format {table_format!r}")
+
+
+def table_format(entry):
+    """The table format of a manifest (or part record) table entry; entries of format_version 1
+    have none and hold ``LEGACY_TABLE_FORMAT``."""
+    return entry.get("table_format", LEGACY_TABLE_FORMAT)
+
+
 def sha256_file(path):
     """(hex SHA-256, size in bytes) of the file at ``path``, read in chunks."""
     sha = hashlib.sha256()
@@ -246,6 +304,8 @@ def build_manifest(dest, env, tables, buckets, allow_pending=False):
             part = read_json(path)
             entry = part["entry"]
             if kind == "dynamodb":
+                # A part record written before format_version 2 names no table format.
+                entry.setdefault("table_format", LEGACY_TABLE_FORMAT)
                 _check_size(dest, entry["file"], entry["bytes"], problems)
             elif _check_size(dest, entry["index"], entry["index_bytes"], problems):
                 for obj in read_gzip_lines(resolve(dest, entry["index"])):
@@ -308,14 +368,23 @@ def load_manifest(src):
     if not isinstance(manifest, dict):
         raise BackupError(f"{path} is not a backup manifest (not a JSON object)")
     found = (manifest.get("format"), manifest.get("format_version"))
-    if found != (FORMAT, FORMAT_VERSION):
+    if found[0] != FORMAT or found[1] not in READABLE_VERSIONS:
         raise BackupError(
-            f"{path}: format {found[0]!r} version {found[1]!r}, expected {FORMAT!r} version {FORMAT_VERSION}"
+            f"{path}: format {found[0]!r} version {found[1]!r}, expected {FORMAT!r} version "
+            + " or ".join(str(v) for v in READABLE_VERSIONS)
         )
     for section, fields in SECTION_FIELDS.items():
         entries = manifest.get(section)
         if not isinstance(entries, list) or not all(isinstance(e, dict) and fields <= e.keys() for e in entries):
             raise BackupError(f"{path}: {section!r} must be a list of entries with {sorted(fields)}")
+    for entry in manifest["tables"]:
+        if found[1] >= 2 and "table_format" not in entry:
+            raise BackupError(f"{path}: table {entry['name']!r} names no table_format (format_version {found[1]})")
+        if table_format(entry) not in TABLE_FORMATS:
+            raise BackupError(
+                f"{path}: table {entry['name']!r} has table_format {table_format(entry)!r}, "
+                f"expected one of {', '.join(TABLE_FORMATS)}"
+            )
     return manifest
 
 
@@ -377,7 +446,8 @@ def _verify_table(src, entry, damaged):
     if problem is None:
         count = 0
         try:
-            for _ in read_gzip_lines(resolve(src, relpath)):
+            for line in read_gzip_lines(resolve(src, relpath)):
+                line_item(line, table_format(entry))
                 count += 1
         except _UNREADABLE as exc:
             problem = f"{relpath}: unreadable after {count} lines ({exc})"
@@ -650,3 +720,209 @@ def find_backup(root, env, name=None, purpose="restore"):
                     resources.append({"kind": kind, "name": item["name"], "dir": backup["path"],
                                       "backup": backup["name"], "chosen": backup["path"] == entry["path"]})
     return dict(result, dir=entry["path"], name=entry["name"], manifest=manifest, resources=resources)
+
+
+# --- AWS export directories (ExportTableToPointInTime, downloaded from S3) ----------------
+
+AWS_EXPORTS_DIR = "AWSDynamoDB"
+AWS_SUMMARY = "manifest-summary.json"
+AWS_FILES = "manifest-files.json"
+AWS_FORMAT = "DYNAMODB_JSON"
+AWS_FULL_EXPORT = "FULL_EXPORT"
+
+
+def find_aws_export(path):
+    """The export directory (the one holding ``manifest-summary.json``) that ``path`` names:
+    the export directory itself (``.../AWSDynamoDB/<export-id>``), the ``AWSDynamoDB``
+    directory or the directory above it (the export prefix) when they hold exactly one export.
+    """
+    path = os.path.abspath(path)
+    if os.path.isfile(os.path.join(path, AWS_SUMMARY)):
+        return path
+    if not os.path.isdir(path):
+        raise BackupError(f"aws_export {path} does not exist or is not a directory")
+    found = []
+    for parent in (os.path.join(path, AWS_EXPORTS_DIR), path):
+        if os.path.isdir(parent):
+            found += [os.path.join(parent, name) for name in sorted(os.listdir(parent))
+                      if os.path.isfile(os.path.join(parent, name, AWS_SUMMARY))]
+        if found:
+            break
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise BackupError(
+            f"aws_export {path} is not an AWS DynamoDB export: no {AWS_SUMMARY} in it, in "
+            f"{AWS_EXPORTS_DIR}/<export-id>/ or in <export-id>/ below it"
+        )
+    raise BackupError(
+        f"aws_export {path} holds {len(found)} exports ({', '.join(os.path.basename(f) for f in found)}); "
+        "name one: the directory holding its manifest-summary.json",
+        exports=found,
+    )
+
+
+def _export_relpath(key, export_id):
+    """The path, relative to the export directory, of the data file whose S3 key is ``key``
+    (``[<prefix>/]AWSDynamoDB/<export-id>/data/<name>``)."""
+    marker = f"{AWS_EXPORTS_DIR}/{export_id}/"
+    if marker in key:
+        rel = key.split(marker, 1)[1]
+    elif "/data/" in key:
+        rel = "data/" + key.rsplit("/data/", 1)[1]
+    else:
+        rel = key
+    if not rel.startswith("data/") or rel == "data/":
+        raise BackupError(f"{AWS_FILES}: dataFileS3Key {key!r} does not name a file under data/")
+    return rel
+
+
+def _table_from_arn(arn):
+    if isinstance(arn, str) and ":table/" in arn:
+        return arn.split(":table/", 1)[1].split("/", 1)[0]
+    return None
+
+
+def _count(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def load_aws_export(path):
+    """Read the manifests of the AWS export at ``path`` (see ``find_aws_export``), without
+    reading its data files.
+
+    Returns ``dir`` (the export directory), ``export_id``, ``export_arn``, ``export_time``,
+    ``table_arn``, ``table`` (the name in tableArn), ``item_count`` (the summary's) and
+    ``files``: per data file ``file`` (relative to ``dir``), ``key`` (its dataFileS3Key),
+    ``item_count`` and ``md5`` (md5Checksum). Refuses incremental, Ion and unreadable exports.
+    """
+    export_dir = find_aws_export(path)
+    export_id = os.path.basename(export_dir)
+    summary_path = os.path.join(export_dir, AWS_SUMMARY)
+    try:
+        summary = read_json(summary_path)
+    except ValueError as exc:
+        raise BackupError(f"{summary_path} is not valid JSON: {exc}") from exc
+    if not isinstance(summary, dict) or not _count(summary.get("itemCount")):
+        raise BackupError(f"{summary_path}: expected an export summary with an itemCount")
+    if summary.get("outputFormat", AWS_FORMAT) != AWS_FORMAT:
+        raise BackupError(f"{summary_path}: outputFormat {summary['outputFormat']!r}; only {AWS_FORMAT} exports restore")
+    if summary.get("exportType", AWS_FULL_EXPORT) != AWS_FULL_EXPORT:
+        raise BackupError(
+            f"{summary_path}: exportType {summary['exportType']!r}; only a {AWS_FULL_EXPORT} holds whole items to restore"
+        )
+    files_path = os.path.join(export_dir, AWS_FILES)
+    files = []
+    try:
+        with open(files_path, "rb") as handle:
+            for number, raw in enumerate(handle, 1):
+                if not raw.strip():
+                    continue
+                try:
+                    line = json.loads(raw)
+                except ValueError as exc:
+                    raise BackupError(f"{files_path}: line {number} is not valid JSON: {exc}") from exc
+                if (not isinstance(line, dict) or not isinstance(line.get("dataFileS3Key"), str)
+                        or not _count(line.get("itemCount")) or not isinstance(line.get("md5Checksum"), str)):
+                    raise BackupError(f"{files_path}: line {number} lacks dataFileS3Key, itemCount or md5Checksum")
+                files.append({"file": _export_relpath(line["dataFileS3Key"], export_id), "key": line["dataFileS3Key"],
+                              "item_count": line["itemCount"], "md5": line["md5Checksum"]})
+    except FileNotFoundError as exc:
+        raise BackupError(f"{export_dir} has no {AWS_FILES}: the export is incomplete") from exc
+    return {
+        "dir": export_dir,
+        "export_id": export_id,
+        "export_arn": summary.get("exportArn"),
+        "export_time": summary.get("exportTime"),
+        "table_arn": summary.get("tableArn"),
+        "table": _table_from_arn(summary.get("tableArn")),
+        "item_count": summary["itemCount"],
+        "files": files,
+    }
+
+
+def md5_matches(recorded, digest):
+    """Whether ``recorded`` (an md5Checksum) is the MD5 ``digest`` (bytes). AWS writes the
+    base64 of the 16-byte digest (as S3's Content-MD5); the hex form is accepted too."""
+    if recorded.lower() == digest.hex():
+        return True
+    try:
+        return base64.b64decode(recorded, validate=True) == digest
+    except (binascii.Error, ValueError):
+        return False
+
+
+def _md5_and_lines(path):
+    """(MD5 digest of the raw bytes, lines of the gunzipped content, what is wrong with the
+    gzip stream or None), in one sequential read of the whole file: the MD5 is of every byte
+    even when the gzip stream breaks early. Handles multi-member gzip; an empty file (as AWS
+    writes for an empty partition) holds no line."""
+    md5 = hashlib.md5()  # noqa: S324 - AWS's checksum of the file, not a security control
+    lines = 0
+    last = b"\n"
+    broken = None
+    inflate, fed = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS), False
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(CHUNK), b""):
+            md5.update(chunk)
+            while chunk and broken is None:
+                fed = True
+                try:
+                    data = inflate.decompress(chunk)
+                except zlib.error as exc:
+                    broken = str(exc)
+                    break
+                if data:
+                    lines += data.count(b"\n")
+                    last = data[-1:]
+                chunk = b""
+                if inflate.eof:  # a member ended: what follows is the next member
+                    chunk = inflate.unused_data
+                    inflate, fed = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS), False
+    if broken is None and fed:
+        broken = "the gzip stream stops in the middle (truncated)"
+    return md5.digest(), lines + (last != b"\n"), broken
+
+
+def aws_export_file_problem(export_dir, entry):
+    """What is wrong with one data file of an AWS export against its manifest-files.json line
+    (missing, MD5, not gzip, item count), or None. One sequential read; no JSON is parsed."""
+    relpath = entry["file"]
+    try:
+        digest, lines, broken = _md5_and_lines(resolve(export_dir, relpath))
+    except FileNotFoundError:
+        return f"{relpath}: file is missing"
+    except BackupError as exc:
+        return exc.msg
+    except OSError as exc:
+        return f"{relpath}: unreadable ({exc})"
+    if not md5_matches(entry["md5"], digest):
+        return (f"{relpath}: md5 is {base64.b64encode(digest).decode('ascii')} ({digest.hex()}), "
+                f"{AWS_FILES} says {entry['md5']}")
+    if broken:
+        return f"{relpath}: not a whole gzip file ({broken})"
+    if lines != entry["item_count"]:
+        return f"{relpath}: holds {lines} items, {AWS_FILES} says {entry['item_count']}"
+    return None
+
+
+def aws_export_problems(export):
+    """Every problem of the export ``load_aws_export`` returned: each data file checked
+    (``aws_export_file_problem``), going on past each damaged one, and the files' item counts
+    summed against the summary's itemCount. An empty list when the export is whole."""
+    problems = [p for p in (aws_export_file_problem(export["dir"], f) for f in export["files"]) if p]
+    listed = sum(f["item_count"] for f in export["files"])
+    if listed != export["item_count"]:
+        problems.append(f"{AWS_FILES} lists {listed} items in {len(export['files'])} files, "
+                        f"{AWS_SUMMARY} says {export['item_count']}")
+    return problems
+
+
+def verify_aws_export(path):
+    """``load_aws_export`` and ``aws_export_problems``: raises ``BackupError`` naming every
+    problem (details ``problems``); returns the export when it is whole."""
+    export = load_aws_export(path)
+    problems = aws_export_problems(export)
+    if problems:
+        raise BackupError(summary(f"AWS export {export['dir']} failed verification", problems), problems=problems)
+    return export

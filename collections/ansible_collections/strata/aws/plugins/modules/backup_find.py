@@ -99,11 +99,12 @@ manifest:
   type: dict
   sample:
     format: strata-backup
-    format_version: 1
+    format_version: 2
     created_at: "2025-01-01T00:00:00Z"
     source: {account: "123456789012", region: us-east-1, endpoint_url: null, env: dev}
     tables: [{name: strata-visits-dev, item_count: 3, file: dynamodb/strata-visits-dev.jsonl.gz,
-              bytes: 120, sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08}]
+              bytes: 120, sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08,
+              table_format: dynamodb_json_item, pitr: null}]
     buckets: []
 backups:
   description: The complete backups of O(env), newest first.

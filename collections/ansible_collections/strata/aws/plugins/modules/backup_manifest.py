@@ -12,7 +12,10 @@ description:
     C(manifest.json) atomically (temporary file, then rename). A backup without a manifest is
     incomplete, so this is the last step of a backup.
   - The manifest holds the format version, the creation time, the source (account, region,
-    custom endpoint, O(env)), per table its item count, file, size and sha256, and per bucket
+    custom endpoint, O(env)), per table its item count, file, size, sha256, line format
+    (C(table_format), C(dynamodb_json_item) since C(format_version) 2) and point-in-time recovery
+    window (C(pitr) with C(earliest) and C(latest), null when off; C(pitr_unknown) when it could not
+    be read), and per bucket
     its object count, total bytes, index file and the index's size and sha256 (the index holds
     the sha256 of every object file).
   - Refuses, naming each problem, when a named resource was not exported into O(dest), when one
@@ -71,12 +74,14 @@ manifest:
   type: dict
   sample:
     format: strata-backup
-    format_version: 1
+    format_version: 2
     created_at: "2025-01-01T00:00:00Z"
     source: {account: "123456789012", region: us-east-1, endpoint_url: null, env: dev}
     tables:
       - {name: strata-visits-dev, item_count: 3, file: dynamodb/strata-visits-dev.jsonl.gz,
-         bytes: 120, sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08}
+         bytes: 120, sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08,
+         table_format: dynamodb_json_item,
+         pitr: {earliest: "2024-12-01T00:00:00.000Z", latest: "2024-12-31T23:55:00.000Z"}}
     buckets:
       - {name: strata-site-dev, object_count: 2, bytes: 2048, index: s3/strata-site-dev/index.jsonl.gz,
          index_bytes: 310, index_sha256: 60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752}

@@ -8,7 +8,9 @@ module: backup_verify
 short_description: Verify a strata backup against its manifest and, optionally, the live resources
 description:
   - Re-reads every file of the backup in O(src) and checks it against C(manifest.json),
-    that is each table file's size, sha256 and item count, each bucket index's size and
+    that is each table file's size, sha256 and item count (and that every line has the shape of
+    its C(table_format), C({"Item":{...}}) or a bare item in C(format_version) 1 backups),
+    each bucket index's size and
     sha256, its object count and total bytes, and every object file's size and sha256.
   - With O(live=true), also compares the manifest's counts with the live table (paginated
     C(Scan Select=COUNT)) and bucket (paginated C(ListObjectsV2)).

@@ -8,10 +8,19 @@ module: dynamodb_backup
 short_description: Export every item of a DynamoDB table into a strata backup
 description:
   - Scans the table and streams the items into C(dynamodb/<table>.jsonl.gz) under O(dest),
-    one item per line, written one at a time (a page is never joined into one string), in
-    DynamoDB typed JSON exactly as the low-level API returns it
+    gzipped, one item per line, written one at a time (a page is never joined into one string),
+    in DynamoDB typed JSON exactly as the low-level API returns it
     (S, N, B, SS, NS, BS, M, L, BOOL, NULL; binary values base64-encoded), so types and
     number precision survive. Memory stays flat whatever the table size.
+  - Each line is C({"Item":{...}}), the line AWS's own export (C(ExportTableToPointInTime),
+    C(ExportFormat=DYNAMODB_JSON)) writes, so AWS's C(ImportTable) (C(InputFormat=DYNAMODB_JSON),
+    C(InputCompressionType=GZIP)) can create a table from the file. The manifest records it as
+    C(table_format=dynamodb_json_item) (C(format_version) 2). Backups of C(format_version) 1,
+    one bare typed item a line, keep restoring with M(strata.aws.dynamodb_restore).
+  - After the scan it reads the table's point-in-time recovery window
+    (C(DescribeContinuousBackups)) into the manifest entry as C(pitr) (C(earliest), C(latest);
+    null when recovery is off). When the call fails (no permission, an emulator without it) the
+    backup goes on; C(pitr) is null, C(pitr_unknown) says why, and the module warns.
   - The file is written under a temporary name and renamed once complete, then a part record
     is written for M(strata.aws.backup_manifest); an interrupted export leaves no finished file.
   - Throttled requests are retried with botocore's adaptive retry mode and then with the
@@ -54,7 +63,8 @@ extends_documentation_fragment:
 notes:
   - Supports check mode; it checks that the table exists and writes nothing.
   - Credentials come from the standard AWS chain. Needs C(dynamodb:DescribeTable),
-    C(dynamodb:Scan) and C(sts:GetCallerIdentity).
+    C(dynamodb:Scan) and C(sts:GetCallerIdentity); C(dynamodb:DescribeContinuousBackups) to
+    record the point-in-time recovery window.
   - Backup files are created with mode 0600.
 seealso:
   - module: strata.aws.backup_manifest
@@ -102,6 +112,33 @@ sha256:
   returned: when not in check mode
   type: str
   sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+table_format:
+  description: The line format of the file, C(dynamodb_json_item) (C({"Item":{...}}) lines).
+  returned: when not in check mode
+  type: str
+  sample: dynamodb_json_item
+pitr:
+  description:
+    - The table's point-in-time recovery window when the backup was taken (UTC), or null when
+      recovery is off or the window could not be read (see RV(pitr_unknown)).
+  returned: when not in check mode
+  type: dict
+  sample: {earliest: "2026-11-20T09:00:00.000Z", latest: "2026-11-23T09:55:00.000Z"}
+  contains:
+    earliest:
+      description: EarliestRestorableDateTime.
+      type: str
+    latest:
+      description: LatestRestorableDateTime.
+      type: str
+    recovery_period_days:
+      description: RecoveryPeriodInDays, when AWS reports it.
+      type: int
+pitr_unknown:
+  description: Why the recovery window could not be read (the AWS error).
+  returned: when DescribeContinuousBackups failed
+  type: str
+  sample: "DescribeContinuousBackups failed: AccessDeniedException: ..."
 """
 
 from ansible_collections.strata.aws.plugins.module_utils.backup_dynamodb import export_table
@@ -123,11 +160,15 @@ def export(module):
         retries=params["retries"],
         check_mode=module.check_mode,
     )
+    if result.get("pitr_unknown"):
+        module.warn(f"table {result['name']}: the backup records no point-in-time recovery window: "
+                    f"{result['pitr_unknown']}")
     return {
         "changed": True,
         "table": result["name"],
         "file": result.pop("path"),
-        **{k: result[k] for k in ("item_count", "bytes", "sha256") if k in result},
+        **{k: result[k] for k in ("item_count", "bytes", "sha256", "table_format", "pitr", "pitr_unknown")
+           if k in result},
     }
 
 

@@ -2,11 +2,14 @@
 atomic, verification catches corruption, restore modes keep or replace items."""
 from __future__ import annotations
 
+import datetime
 import gzip
 import hashlib
 import json
 import os
+import shutil
 import uuid
+from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
@@ -156,7 +159,8 @@ def test_every_type_round_trips_exactly(ddb, make_table, source, tmp_path):
     result = backup(ddb, table, tmp_path, source)
     assert result["item_count"] == len(EVERY_TYPE)
     lines = [json.loads(line) for line in gzip.open(tmp_path / result["file"], "rt", encoding="utf-8")]
-    stored = next(line for line in lines if line["pk"] == {"S": "every-type"})
+    assert all(set(line) == {"Item"} for line in lines)  # AWS's DynamoDB JSON export line
+    stored = next(line["Item"] for line in lines if line["Item"]["pk"] == {"S": "every-type"})
     assert stored["n_precise"] == {"N": "12345678901234567890123456789.012345678"}
     assert stored["b"] == {"B": "//4AgMMoCg=="}
     assert stored["emoji"] == {"S": "🦄👩‍👩‍👧‍👦🏳️‍🌈"}
@@ -447,3 +451,208 @@ def test_check_mode_export_writes_nothing(ddb, make_table, tmp_path):
 def test_export_of_a_missing_table_names_it(ddb, tmp_path):
     with pytest.raises(BackupError, match="table 'no-such-table' does not exist"):
         export_table(ddb, "no-such-table", str(tmp_path), None)
+
+
+# --- AWS's export format, old-format backups, AWS export directories, PITR -----------------
+
+LEGACY_BACKUP = Path(__file__).parent / "fixtures" / "legacy_backup_v1"
+"""A format_version 1 backup as strata wrote it before the AWS line format: one bare typed item
+a line (no ``Item``), no ``table_format``, of a table ``strata-visits-legacy`` holding
+EVERY_TYPE. Written by the export of that time; kept byte for byte so it keeps restoring."""
+
+
+def test_a_new_backup_line_is_an_item_line_a_plain_json_loads_reads(ddb, make_table, source, tmp_path):
+    table = make_table()
+    put_items(ddb, table, EVERY_TYPE[1:])
+    result = backup(ddb, table, tmp_path, source)
+
+    with open(tmp_path / result["file"], "rb") as handle:
+        first = gzip.decompress(handle.read()).split(b"\n")[0]
+    line = json.loads(first)
+    assert "Item" in line and set(line) == {"Item"}
+    assert line["Item"]["pk"] in ({"S": "ключ 🔑"}, {"S": "\u00e9"})
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert (manifest["format_version"], manifest["tables"][0]["table_format"]) == (2, "dynamodb_json_item")
+
+
+def _legacy_copy(tmp_path):
+    dest = tmp_path / "legacy"
+    shutil.copytree(LEGACY_BACKUP, dest)
+    return dest
+
+
+def test_an_old_format_backup_keeps_restoring_every_type(ddb, make_table, tmp_path):
+    src = _legacy_copy(tmp_path)
+    manifest = json.loads((src / "manifest.json").read_text())
+    assert manifest["format_version"] == 1 and "table_format" not in manifest["tables"][0]
+    with gzip.open(src / manifest["tables"][0]["file"], "rt", encoding="utf-8") as handle:
+        assert "Item" not in json.loads(handle.readline())  # the old line form: the bare item
+    verify(str(src))
+
+    target = make_table()
+    result = restore_table(ddb, str(src), table=target, mode="missing")
+    assert result == {"table": target, "source_table": "strata-visits-legacy", "item_count": 3,
+                      "restored": 3, "unchanged": 0}
+    assert all_items(ddb, target) == sorted(EVERY_TYPE, key=lambda item: repr(item["pk"]))
+    delete_all(ddb, target)
+    assert restore_table(ddb, str(src), table=target, mode="overwrite")["restored"] == 3
+    assert all_items(ddb, target) == sorted(EVERY_TYPE, key=lambda item: repr(item["pk"]))
+
+
+def test_a_file_whose_lines_do_not_have_its_formats_shape_fails_naming_it(ddb, make_table, source, tmp_path):
+    """A file in the old line form under a manifest that says dynamodb_json_item (or the
+    reverse) is refused, not restored as garbage items."""
+    table = make_table()
+    put_items(ddb, table, numbered(3))
+    result = backup(ddb, table, tmp_path, source)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    manifest["tables"][0]["table_format"] = "strata_typed_json"
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    verify(str(tmp_path))  # an {"Item": ...} line is a JSON object: the shape check of the old form passes
+    delete_all(ddb, table)
+
+    legacy = _legacy_copy(tmp_path)
+    manifest = json.loads((legacy / "manifest.json").read_text())
+    manifest.update(format_version=2)
+    manifest["tables"][0]["table_format"] = "dynamodb_json_item"
+    (legacy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(BackupError, match=r'unreadable after 0 lines \(expected a line \{"Item": \{\.\.\.\}\}\)'):
+        verify(str(legacy))
+    with pytest.raises(BackupError, match=r"strata-visits-legacy.jsonl.gz is unreadable after 0 items"):
+        restore_table(ddb, str(legacy), table=table, mode="overwrite")
+    assert all_items(ddb, table) == []
+    assert result["item_count"] == 3
+
+
+@pytest.mark.parametrize("pitr", [True, False])
+def test_the_manifest_records_the_point_in_time_recovery_window(ddb, make_table, source, tmp_path, pitr):
+    table = make_table()
+    put_items(ddb, table, numbered(4))
+    if pitr:
+        ddb.update_continuous_backups(TableName=table,
+                                      PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    result = backup(ddb, table, tmp_path, source)
+
+    entry = json.loads((tmp_path / "manifest.json").read_text())["tables"][0]
+    assert entry["pitr"] == result["pitr"]
+    assert "pitr_unknown" not in entry
+    if pitr:
+        live = ddb.describe_continuous_backups(TableName=table)["ContinuousBackupsDescription"]
+        window = live["PointInTimeRecoveryDescription"]
+        assert set(entry["pitr"]) >= {"earliest", "latest"}
+        for field, key in (("earliest", "EarliestRestorableDateTime"), ("latest", "LatestRestorableDateTime")):
+            recorded = datetime.datetime.strptime(entry["pitr"][field], "%Y-%m-%dT%H:%M:%S.%fZ")
+            assert entry["pitr"][field].endswith("Z")
+            assert abs(recorded.replace(tzinfo=datetime.timezone.utc) - window[key]) < datetime.timedelta(seconds=1)
+        assert entry["pitr"]["earliest"] <= entry["pitr"]["latest"]
+    else:
+        assert entry["pitr"] is None
+
+
+class NoContinuousBackups:
+    """A DynamoDB client whose DescribeContinuousBackups fails with ``code`` (a role without
+    dynamodb:DescribeContinuousBackups, an emulator without the call)."""
+
+    def __init__(self, client, code):
+        self._client, self._code = client, code
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def describe_continuous_backups(self, **kwargs):
+        raise ClientError({"Error": {"Code": self._code, "Message": "not for you"}}, "DescribeContinuousBackups")
+
+
+@pytest.mark.parametrize("code", ["AccessDeniedException", "UnknownOperationException"])
+def test_an_unreadable_recovery_window_is_recorded_as_unknown_not_fatal(ddb, make_table, source, tmp_path, code):
+    table = make_table()
+    put_items(ddb, table, numbered(2))
+    result = backup(NoContinuousBackups(ddb, code), table, tmp_path, source)
+    entry = json.loads((tmp_path / "manifest.json").read_text())["tables"][0]
+    assert (result["item_count"], entry["pitr"]) == (2, None)
+    assert entry["pitr_unknown"].startswith(f"DescribeContinuousBackups failed: {code}")
+
+
+EXPORTED = EVERY_TYPE + numbered(230)
+
+
+def _split(items, parts):
+    return [items[i::parts] for i in range(parts)]
+
+
+@pytest.mark.parametrize("where", ["prefix", "export"])
+def test_an_aws_export_directory_restores_every_type(ddb, make_table, tmp_path, aws_export_dir, where):
+    source_table, target = "strata-visits-prod", make_table()
+    prefix_dir, export_dir = aws_export_dir(source_table, _split(EXPORTED, 3) + [[]])
+    path = prefix_dir if where == "prefix" else export_dir
+
+    dry = restore_table(ddb, aws_export=str(path), table=target, mode="missing", check_mode=True)
+    assert (dry["restored"], dry["unchanged"], all_items(ddb, target)) == (len(EXPORTED), 0, [])
+    result = restore_table(ddb, aws_export=str(path), table=target, mode="missing")
+    assert result == {"table": target, "source_table": source_table, "item_count": len(EXPORTED),
+                      "aws_export": str(export_dir),
+                      "export_arn": f"arn:aws:dynamodb:us-east-1:123456789012:table/{source_table}"
+                                    "/export/01732000000000-a1b2c3d4",
+                      "export_time": "2026-11-23T10:00:00.000Z", "restored": len(EXPORTED), "unchanged": 0}
+    assert all_items(ddb, target) == sorted(EXPORTED, key=lambda item: repr(item["pk"]))
+
+    again = restore_table(ddb, aws_export=str(path), table=target, mode="missing")
+    assert (again["restored"], again["unchanged"]) == (0, len(EXPORTED))
+    delete_all(ddb, target)
+    assert restore_table(ddb, aws_export=str(path), table=target, mode="overwrite",
+                         check_mode=True)["restored"] == len(EXPORTED)
+    assert all_items(ddb, target) == []
+    assert restore_table(ddb, aws_export=str(path), table=target, mode="overwrite")["restored"] == len(EXPORTED)
+    assert all_items(ddb, target) == sorted(EXPORTED, key=lambda item: repr(item["pk"]))
+
+
+def _damage_export(export_dir, damage):
+    files = [json.loads(line) for line in (export_dir / "manifest-files.json").read_text().splitlines()]
+    name = files[1]["dataFileS3Key"].rsplit("/", 1)[1]
+    path = export_dir / "data" / name
+    data = path.read_bytes()
+    if damage == "flipped byte":
+        path.write_bytes(data[:-30] + bytes([data[-30] ^ 0x01]) + data[-29:])
+    elif damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "missing":
+        path.unlink()
+    elif damage == "file count":
+        files[1]["itemCount"] += 1
+        (export_dir / "manifest-files.json").write_text("".join(json.dumps(f) + "\n" for f in files))
+        summary = json.loads((export_dir / "manifest-summary.json").read_text())
+        summary["itemCount"] += 1  # the totals still add up: only the file's own count tells
+        (export_dir / "manifest-summary.json").write_text(json.dumps(summary))
+    elif damage == "summary count":
+        summary = json.loads((export_dir / "manifest-summary.json").read_text())
+        summary["itemCount"] += 1
+        (export_dir / "manifest-summary.json").write_text(json.dumps(summary))
+        return "manifest-files.json lists"
+    return f"data/{name}: "
+
+
+@pytest.mark.parametrize("damage", ["flipped byte", "truncated", "missing", "file count", "summary count"])
+def test_a_damaged_aws_export_fails_naming_the_file_with_nothing_written(ddb, make_table, tmp_path,
+                                                                         aws_export_dir, damage):
+    target = make_table()
+    _, export_dir = aws_export_dir("strata-visits-prod", _split(EXPORTED, 3))
+    named = _damage_export(export_dir, damage)
+
+    for mode in ("overwrite", "missing"):
+        with pytest.raises(BackupError) as failure:
+            restore_table(ddb, aws_export=str(export_dir), table=target, mode=mode)
+        assert failure.value.msg.startswith(
+            f"table strata-visits-prod: the AWS export {export_dir} failed verification, "
+            f"so nothing was written to {target}: {named}")
+        assert (failure.value.details["restored"], failure.value.details["unchanged"]) == (0, 0)
+        assert all_items(ddb, target) == []
+
+
+def test_an_aws_export_of_another_table_than_source_table_is_refused(ddb, make_table, tmp_path, aws_export_dir):
+    target = make_table()
+    _, export_dir = aws_export_dir("strata-visits-prod", [numbered(3)])
+    with pytest.raises(BackupError, match="is of table 'strata-visits-prod'"):
+        restore_table(ddb, aws_export=str(export_dir), source_table="strata-visits-dev", table=target)
+    with pytest.raises(BackupError, match="give either src"):
+        restore_table(ddb, str(tmp_path), aws_export=str(export_dir), table=target)
+    assert all_items(ddb, target) == []

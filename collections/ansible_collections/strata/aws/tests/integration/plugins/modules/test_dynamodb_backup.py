@@ -17,6 +17,7 @@ def test_check_mode_then_export(stack, tmp_path):
 
     exported = run_module(tmp_path, "strata.aws.dynamodb_backup", {"table": table, "dest": str(dest), "segments": 2})
     assert (exported["changed"], exported["item_count"]) == (True, 3)
+    assert (exported["table_format"], exported["pitr"]) == ("dynamodb_json_item", None)
     assert Path(exported["file"]) == (dest / "dynamodb" / f"{table}.jsonl.gz").resolve()
 
 

@@ -72,3 +72,56 @@ def test_a_damaged_table_file_fails_that_table_only_and_writes_nothing_to_it(sta
     good = results[second_table]
     assert (good.get("failed", False), good["changed"], good["restored"]) == (False, True, 2)
     assert _items(ddb, second_table) == before[second_table]
+
+
+def test_restores_an_aws_export_directory_after_verifying_it(stack, tmp_path, aws_export_dir):
+    ddb, table = stack["ddb"], stack["table"]
+    items = [{"stat": {"S": f"e{i}"}, "n": {"N": str(i)}, "b": {"B": bytes([i])}, "ss": {"SS": ["x", str(i)]}}
+             for i in range(40)]
+    prefix_dir, export_dir = aws_export_dir("strata-visits-prod", [items[:25], [], items[25:]])
+    args = {"aws_export": str(prefix_dir), "table": table, "mode": "missing"}
+
+    dry = run_module(tmp_path, "strata.aws.dynamodb_restore", args, check=True)
+    assert (dry["changed"], dry["restored"], dry["unchanged"]) == (True, 40, 0)
+    assert len(_items(ddb, table)) == 3
+    done = run_module(tmp_path, "strata.aws.dynamodb_restore", args)
+    assert (done["changed"], done["restored"], done["source_table"], done["aws_export"]) == (
+        True, 40, "strata-visits-prod", str(export_dir))
+    assert [item for item in _items(ddb, table) if item["stat"]["S"].startswith("e")] == sorted(
+        items, key=lambda item: item["stat"]["S"])
+
+    first = max((export_dir / "data").iterdir(), key=lambda path: path.stat().st_size)
+    first.write_bytes(first.read_bytes()[:-4])
+    bad = run_module(tmp_path, "strata.aws.dynamodb_restore", dict(args, mode="overwrite"))
+    assert bad["failed"] is True and bad["changed"] is False and bad["restored"] == 0
+    assert f"data/{first.name}: " in bad["msg"] and "nothing was written" in bad["msg"]
+    assert bad["problems"] and bad["problems"][0].startswith(f"data/{first.name}: ")
+
+
+def test_src_and_aws_export_exclude_each_other_and_one_is_required(tmp_path, emulator_endpoint):
+    both = run_module(tmp_path, "strata.aws.dynamodb_restore", {"src": str(tmp_path), "aws_export": str(tmp_path)})
+    assert both["failed"] is True and "mutually exclusive: src|aws_export" in both["msg"]
+    neither = run_module(tmp_path, "strata.aws.dynamodb_restore", {"table": "t"})
+    assert neither["failed"] is True and "one of the following is required: src, aws_export" in neither["msg"]
+
+
+def test_restores_a_format_version_1_backup(stack, tmp_path):
+    from pathlib import Path
+
+    legacy = Path(__file__).parents[1] / "module_utils" / "fixtures" / "legacy_backup_v1"
+    ddb, table = stack["ddb"], stack["table"]
+    ddb.create_table(
+        TableName="strata-visits-legacy", BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+    )
+    try:
+        done = run_module(tmp_path, "strata.aws.dynamodb_restore", {"src": str(legacy)})
+        assert (done["changed"], done["restored"], done["table"]) == (True, 3, "strata-visits-legacy")
+        stored = ddb.get_item(TableName="strata-visits-legacy", Key={"pk": {"S": "every-type"}},
+                              ConsistentRead=True)["Item"]
+        assert stored["bs"] == {"BS": [b"\x00", b"\xff\xff", bytes(range(256))]}
+        assert stored["n_precise"] == {"N": "12345678901234567890123456789.012345678"}
+    finally:
+        ddb.delete_table(TableName="strata-visits-legacy")
+    assert table  # the stack's own table is untouched by this restore
