@@ -68,8 +68,20 @@ def test_logs_bucket_accepts_cloudfront_log_delivery(s3, session):
     grants = s3.get_bucket_acl(Bucket=LOGS)["Grants"]
     grantees = {g["Grantee"].get("ID") for g in grants if g["Permission"] == "FULL_CONTROL"}
     assert len(grantees) == 2  # the owner and CloudFront's log delivery account
-    lifecycle = s3.get_bucket_lifecycle_configuration(Bucket=LOGS)["Rules"]
-    assert lifecycle[0]["Status"] == "Enabled" and lifecycle[0]["Expiration"]["Days"] > 0
+    lifecycle = {rule["ID"]: rule for rule in s3.get_bucket_lifecycle_configuration(Bucket=LOGS)["Rules"]}
+    assert lifecycle["expire-access-logs"]["Status"] == "Enabled"
+    assert lifecycle["expire-access-logs"]["Expiration"]["Days"] > 0
+
+
+def test_site_and_logs_buckets_are_versioned_and_expire_old_versions(s3):
+    """One private-bucket module for every bucket: the hardening no longer drifts between copies."""
+    for bucket in (SITE, LOGS):
+        assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled", bucket
+        rules = {rule["ID"]: rule for rule in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
+        assert rules["expire-noncurrent-versions"]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 90, bucket
+        encryption = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+        assert encryption["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256", bucket
+        assert encryption["BucketKeyEnabled"] is True, bucket
 
 
 def test_distribution_serves_the_site_bucket_through_oac(session, distribution):
