@@ -129,7 +129,7 @@ def craft_backups(backup_root: str, crafted_root: str) -> None:
         if change == "table":
             manifest["tables"] = [dict(manifest["tables"][0], name="molecule-tfstate-lock")] if manifest["tables"] else [
                 {"name": "molecule-tfstate-lock", "file": "tables/none.jsonl.gz", "item_count": 0, "bytes": 0,
-                 "sha256": "0" * 64}]
+                 "sha256": "0" * 64, "table_format": "dynamodb_json_item"}]
         else:
             manifest["source"]["env"] = "other"
         (copy / "manifest.json").write_text(json.dumps(manifest))
