@@ -18,7 +18,7 @@ SETUP_STAMP := $(VENV)/.strata-setup
 FREE_PORT := $(BIN)/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 
 .PHONY: help setup local deploy teardown emulator-start emulator-stop emulator-status \
-        test lint checkov unit molecule clean constraints bench-deploy
+        test lint checkov unit browser-deps molecule clean constraints bench-deploy
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -54,7 +54,7 @@ deploy: setup ## deploy to INVENTORY (default inventories/local)
 teardown: setup ## back up, verify, then destroy INVENTORY's stack
 	$(BIN)/ansible-playbook playbooks/teardown.yml -i $(INVENTORY)
 
-test: setup lint unit molecule ## lint plus every test (what CI runs)
+test: setup browser-deps lint unit molecule ## lint plus every test (what CI runs)
 
 lint: setup checkov ## ansible-lint (production), yamllint, terraform fmt and validate, checkov
 	$(BIN)/yamllint -s .
@@ -74,8 +74,11 @@ $(CHECKOV_VENV)/.installed:
 checkov: $(CHECKOV_VENV)/.installed ## Terraform security scan (0 failed; skips justified inline)
 	$(CHECKOV_VENV)/bin/checkov -d terraform --quiet --compact --skip-download --framework terraform
 
-unit: setup ## pytest: modules, emulator, Lambda handler
+unit: setup browser-deps ## pytest: modules, emulator, Lambda handler, the site in headless Chromium
 	$(BIN)/python -m pytest
+
+browser-deps: ## install Chromium and chromedriver from the distribution (apt), only if missing
+	sh tools/ci/browser_deps.sh
 
 molecule: setup ## molecule scenarios, each against an emulator of its own on a free port
 	STRATA_MOLECULE_PORT=$$($(FREE_PORT)) STRATA_MOLECULE_PORT_TEARDOWN=$$($(FREE_PORT)) STRATA_MOLECULE_PORT_DAY2=$$($(FREE_PORT)) \
