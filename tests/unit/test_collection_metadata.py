@@ -40,3 +40,9 @@ def test_every_python_file_names_the_licence(galaxy_file):
                if "tests/output" not in str(p) and p.read_text().strip()
                and "SPDX-License-Identifier: GPL-3.0-or-later" not in p.read_text()]
     assert missing == []
+
+
+def test_roles_name_the_projects_licence():
+    for meta_file in sorted(ROOT.glob("roles/*/meta/main.yml")):
+        info = yaml.safe_load(meta_file.read_text())["galaxy_info"]
+        assert info["license"] == PROJECT["license"], meta_file

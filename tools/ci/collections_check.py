@@ -51,7 +51,9 @@ def link_dependencies(collection: str) -> None:
             continue
         namespace, name = dependency.split(".")
         target = COLLECTIONS / namespace / name
-        if target.exists() or target.is_symlink():
+        if target.is_symlink() and not target.exists():
+            target.unlink()  # a link left by an earlier run into a Python that is gone
+        if target.exists():
             continue
         spec = importlib.util.find_spec(f"ansible_collections.{namespace}.{name}")
         if spec is None or not spec.submodule_search_locations:
