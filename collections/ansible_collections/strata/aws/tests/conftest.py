@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fixtures shared by strata.aws's unit and integration tests (the emulator's fixtures,
 ``emulator_endpoint`` and ``aws_session``, come from the project's root conftest.py; the
 integration tests' own are in integration/conftest.py)."""

@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Documentation of what every strata.aws module that calls AWS adds to amazon.aws's
 connection options (module_utils/aws_module.py AWS_ARGUMENT_SPEC)."""
 from __future__ import annotations

@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The one base of strata.aws's modules: the options, the AWS client, parameter checks and
 one error-to-``fail_json`` mapping, plus the restore modules' shared ``main()``.
 

@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """AWS plumbing shared by strata.aws's modules: one retry and connection-pool policy
 (``client_config``, used by the modules' base in ``aws_module.py`` and by ``aws_client`` for
 plain Python callers), one backoff loop for throttled calls, the identity of the source a
@@ -16,7 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 try:
     import boto3
     from botocore.config import Config
-    from botocore.exceptions import BotoCoreError, ClientError
+    # BotoCoreError is not used here: the other module_utils import it from this module, so
+    # that they get the stand-in below when botocore is missing.
+    from botocore.exceptions import BotoCoreError, ClientError  # pylint: disable=unused-import
 except ImportError as exc:  # reported by the modules through missing_required_lib
     BOTO3_IMPORT_ERROR = exc
 

@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Export a DynamoDB table to a backup and restore it, keeping every type descriptor.
 
 Items are written exactly as the low-level client returns them (no TypeDeserializer), so

@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The on-disk format of a strata backup, in one place: layout, atomic writes, per-resource
 part records, the manifest, and verification of a backup against its manifest.
 

@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Back up the current objects of an S3 bucket with their metadata, and restore them.
 
 Bodies stream to disk in chunks on a bounded thread pool; the index is written in listing
@@ -86,7 +89,7 @@ def list_objects(client, bucket, retries=DEFAULT_RETRIES):
 
 def count_objects(client, bucket, retries=DEFAULT_RETRIES):
     """Exact number of current objects in ``bucket``."""
-    return sum(1 for _ in list_objects(client, bucket, retries))
+    return sum(1 for _unused in list_objects(client, bucket, retries))
 
 
 class ForwardLookup:
@@ -234,7 +237,7 @@ def backup_bucket(client, bucket, dest, source, previous=None, concurrency=8,
     planned = (plan(listed) for listed in list_objects(client, bucket, retries))
     counts = {"object_count": 0, "bytes": 0, "downloaded": 0, "reused": 0, "downloaded_bytes": 0}
     if check_mode:
-        for listed, _, entry in planned:
+        for listed, _unused, entry in planned:
             _count(counts, listed["Size"], entry is None)
         return dict(counts, name=bucket, index=bucket_index(bucket))
 

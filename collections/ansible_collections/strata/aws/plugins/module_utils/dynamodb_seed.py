@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Seed a DynamoDB table: write items only where their key is absent.
 
 A redeploy must never reset data, so seeding reads which keys already exist
@@ -84,7 +87,7 @@ class Seeder:
         self._unprocessed_retries = unprocessed_retries
         self._serializer = TypeSerializer()
         self.key_schema = self._describe_key_schema()
-        self.key_names = [name for name, _ in self.key_schema]
+        self.key_names = [name for name, _unused in self.key_schema]
         self.hash_key = self.key_names[0]
 
     def _describe_key_schema(self) -> list[tuple[str, str]]:
@@ -190,7 +193,7 @@ class Seeder:
     def seed(self, items: list, check_mode: bool = False) -> dict:
         """Write the absent items; return {"written": [keys], "present": [keys]}."""
         prepared = self.prepare(items)
-        existing = self.existing_keys([typed_key for _, typed_key, _ in prepared])
+        existing = self.existing_keys([typed_key for _unused, typed_key, _unused in prepared])
         written, present = [], []
         for index, (plain_key, typed_key, typed_item) in enumerate(prepared):
             if _canonical_key(typed_key, self.key_names) in existing:

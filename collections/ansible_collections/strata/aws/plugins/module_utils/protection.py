@@ -1,10 +1,16 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The data protections of an environment, read back from AWS: bucket versioning and public
 access blocks, a table's point-in-time recovery and deletion protection, and whether given
 items are present (with their values). Pure checks (``problems``) are separate from the calls.
 """
 from __future__ import annotations
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+try:
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+except ImportError:  # the modules report a missing boto3 through AnsibleAWSModule before any call
+    TypeDeserializer = TypeSerializer = None
 
 from ansible_collections.strata.aws.plugins.module_utils.backup_aws import ClientError, error_code
 

@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Terraform S3-backend state locks, read and released the way Terraform itself keeps them.
 
 The S3 backend locks a state in one or two places (lock mode ``dynamodb``, ``lockfile`` or

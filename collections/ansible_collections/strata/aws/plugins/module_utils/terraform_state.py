@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A Terraform state in a versioned S3 bucket: its versions (serial, lineage, resources of each),
 a rollback that writes an earlier version's content as the newest one, and the bucket's size.
 
@@ -145,7 +148,7 @@ def bucket_stats(s3, bucket):
 def rollback(s3, ddb, bucket, key, lock_table, lock_mode, version_id, check_mode=False, who=None):
     """Write version ``version_id``'s content as the newest state (see the module docstring).
     Returns what it did: from/to serials, the target, the new version id and the lock it held."""
-    versions, _ = list_versions(s3, bucket, key)
+    versions, _unused = list_versions(s3, bucket, key)
     target = check_target(versions, version_id, key)
     latest = versions[0]
     result = {"target": target, "previous": latest, "versions_before": len(versions), "changed": True,
@@ -175,7 +178,7 @@ def rollback(s3, ddb, bucket, key, lock_table, lock_mode, version_id, check_mode
                    {"id": info["ID"], "held_in": [m for m in ("dynamodb", "lockfile")
                                                   if (m == "dynamodb" and lock_mode in ("dynamodb", "both"))
                                                   or (m == "lockfile" and lock_mode in ("lockfile", "both"))]})
-    after, _ = list_versions(s3, bucket, key)
+    after, _unused = list_versions(s3, bucket, key)
     result["versions_after"] = len(after)
     if len(after) != len(versions) + 1:
         raise StateError(f"After the rollback {key} has {len(after)} versions, expected {len(versions) + 1}.", **result)

@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: choose a complete strata backup of an environment in the backup root."""
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ description:
     another environment.
   - Makes no AWS request and changes nothing.
 version_added: 0.2.0
-author: strata maintainers
+author: strata maintainers (@strata-deploy)
 options:
   root:
     description: The backup root, which holds one directory per environment.

@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: complete a strata backup by writing its manifest."""
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ description:
   - Idempotent. A manifest already written for the same O(env), O(tables) and O(buckets) is
     left as it is; a different one is refused.
 version_added: 0.1.0
-author: strata maintainers
+author: strata maintainers (@strata-deploy)
 options:
   dest:
     description: The backup directory the exports wrote into.

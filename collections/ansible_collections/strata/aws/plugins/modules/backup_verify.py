@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: verify a strata backup against its manifest and the live resources."""
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ description:
     O(tolerate_damage=true) to report the damage up front without stopping the restore of
     everything else.
 version_added: 0.1.0
-author: strata maintainers
+author: strata maintainers (@strata-deploy)
 options:
   src:
     description: The backup directory.

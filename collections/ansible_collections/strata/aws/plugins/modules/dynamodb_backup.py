@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: export every item of a DynamoDB table into a strata backup."""
 from __future__ import annotations
 
@@ -29,7 +32,7 @@ description:
   - Named C(strata.aws.dynamodb_export) in 0.1.0 (that name still works, as a deprecated
     redirect, until 1.0.0), renamed to pair with M(strata.aws.s3_backup).
 version_added: 0.2.0
-author: strata maintainers
+author: strata maintainers (@strata-deploy)
 options:
   table:
     description: Name of the table to export.

@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: restore a DynamoDB table from a strata backup or an AWS export directory."""
 from __future__ import annotations
 
@@ -32,7 +35,7 @@ description:
     retried with backoff), replacing items with the same key.
   - Items of the table that the backup does not hold are never touched.
 version_added: 0.1.0
-author: strata maintainers
+author: strata maintainers (@strata-deploy)
 options:
   src:
     description:

@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: read back the data protections of buckets and tables, and seed items."""
 from __future__ import annotations
 
@@ -43,6 +46,7 @@ options:
     elements: dict
     default: []
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -55,7 +59,10 @@ attributes:
     support: full
   diff_mode:
     support: none
-author: strata maintainers
+  platform:
+    support: full
+    platforms: posix
+author: strata maintainers (@strata-deploy)
 """
 
 EXAMPLES = r"""

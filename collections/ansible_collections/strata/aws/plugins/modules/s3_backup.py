@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: back up every object of an S3 bucket, with its metadata, into a strata backup."""
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ description:
     M(strata.aws.backup_manifest) is written last.
   - Refuses a O(dest) that already holds a C(manifest.json).
 version_added: 0.1.0
-author: strata maintainers
+author: strata maintainers (@strata-deploy)
 options:
   bucket:
     description: Name of the bucket to back up.

@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: restore the objects of an S3 bucket from a strata backup."""
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ description:
     recorded bytes (same size and MD5 ETag) and headers is skipped, any other is uploaded.
   - Keys of the bucket that the backup does not hold are never touched.
 version_added: 0.1.0
-author: strata maintainers
+author: strata maintainers (@strata-deploy)
 options:
   src:
     description: The backup directory (one with a C(manifest.json)).

@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fixtures of strata.aws's integration tests (the emulator itself, ``emulator_endpoint`` and
 ``aws_session``, comes from the project's root conftest.py)."""
 from __future__ import annotations

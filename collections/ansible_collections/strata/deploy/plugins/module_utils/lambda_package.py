@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Build reproducible Lambda deployment zips.
 
 The same source files always give the same zip bytes: entries are sorted, every
@@ -62,7 +65,7 @@ def build_zip(src: str, exclude=DEFAULT_EXCLUDES) -> tuple[bytes, list[str]]:
             info.compress_type = zipfile.ZIP_DEFLATED
             with open(path, "rb") as handle:
                 archive.writestr(info, handle.read(), compresslevel=9)
-    return buffer.getvalue(), [name for name, _ in files]
+    return buffer.getvalue(), [name for name, _unused in files]
 
 
 def digests(data: bytes) -> dict:

@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What a Terraform plan does and what a state holds, read from Terraform's JSON
 (``terraform show -json [plan]``): the one place strata interprets a Terraform run.
 

@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Run one Terraform working copy the way strata needs: ``init`` only when the backend,
 the lock file or the module calls changed; one saved plan; ``apply`` of exactly that plan
 only when it changes something; the outcome read from Terraform's JSON.
@@ -172,11 +175,11 @@ class Runner:
         return True
 
     def state_pull(self):
-        _, out = self("state", "pull")
+        _unused, out = self("state", "pull")
         return json.loads(out) if out.strip() else {}
 
     def show_json(self, *args):
-        _, out = self("show", "-json", "-no-color", *args)
+        _unused, out = self("show", "-json", "-no-color", *args)
         return json.loads(out) if out.strip() else {}
 
 
@@ -231,8 +234,8 @@ def run(execute, terraform, work_dir, layer, state="present", check_mode=False, 
     elif state == "drift":
         # A refresh-only plan: what changed outside Terraform. Nothing is applied.
         try:
-            rc, _ = tf("plan", "-refresh-only", "-input=false", "-no-color", "-detailed-exitcode",
-                       f"-lock-timeout={lock_timeout}s", f"-out={PLAN_FILE}", ok=(0, 2))
+            rc, _unused = tf("plan", "-refresh-only", "-input=false", "-no-color", "-detailed-exitcode",
+                             f"-lock-timeout={lock_timeout}s", f"-out={PLAN_FILE}", ok=(0, 2))
             plan = tf.show_json(PLAN_FILE)
         finally:
             if os.path.exists(plan_path):
@@ -253,7 +256,7 @@ def run(execute, terraform, work_dir, layer, state="present", check_mode=False, 
             args = ["plan", "-input=false", "-no-color", "-detailed-exitcode", f"-lock-timeout={lock_timeout}s",
                     f"-out={PLAN_FILE}"] + (["-destroy"] if state == "absent" else []) + \
                 [f"-target={target}" for target in targets]
-            rc, _ = tf(*args, ok=(0, 2))
+            rc, _unused = tf(*args, ok=(0, 2))
             if rc == 0:
                 # No change at all (resources or outputs): nothing to apply or guard, and the
                 # raw state (state pull) says what `show -json` would, at a fraction of its cost.

@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Find Terraform, check its version and write a CLI config that installs providers
 from a filesystem mirror when one exists (through a plugin cache, so ``init`` links
 the provider instead of copying it), and from the registry otherwise."""
@@ -63,7 +66,7 @@ def find_mirror(provider: str, version: str, roots=DEFAULT_SEARCH_ROOTS) -> str 
         if not os.path.isdir(root):
             continue
         base_depth = root.rstrip(os.sep).count(os.sep)
-        for dirpath, dirnames, _ in os.walk(root):
+        for dirpath, dirnames, _unused in os.walk(root):
             if host in dirnames and mirror_has(dirpath, provider, version):
                 return dirpath
             if dirpath.count(os.sep) - base_depth >= _MAX_DEPTH:

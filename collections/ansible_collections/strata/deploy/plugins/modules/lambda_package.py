@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: build a reproducible Lambda deployment zip."""
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ description:
   - O(dest) is rewritten only when the new zip's bytes differ from what it holds, so an
     unchanged function reports no change.
 version_added: 0.1.0
-author: strata maintainers
+author: strata maintainers (@strata-deploy)
 options:
   src:
     description: Directory holding the function's code; paths in the zip are relative to it.
@@ -38,11 +41,16 @@ options:
     default: ["__pycache__", "*.pyc", "*.pyo", ".*"]
 notes:
   - In check mode the zip is built in memory and hashed; O(dest) is not written.
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: none
+  platform:
+    support: full
+    platforms: posix
 """
 
 EXAMPLES = r"""

@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: plan and apply (or destroy, or read) one Terraform working copy."""
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ description:
     commands; a no-op run costs one C(plan) and one C(state pull) (a plan that changes something is read
     with C(show -json)).
 version_added: 0.1.0
-author: strata maintainers
+author: strata maintainers (@strata-deploy)
 options:
   project_path:
     description: The working copy (a directory holding the configuration and C(backend.tf)).
@@ -67,7 +70,7 @@ options:
   guard_data:
     description:
       - Refuse, before applying anything, a plan that destroys or replaces a table or bucket (resources
-        that hold data: C(aws_dynamodb_table), C(aws_s3_bucket)), naming each by address with the reason
+        that hold data, C(aws_dynamodb_table) and C(aws_s3_bucket)), naming each by address with the reason
         Terraform gives. Default on for O(state=present), off otherwise (a destroy is guarded by its callers).
       - Check mode refuses the same way.
     type: bool
@@ -81,11 +84,19 @@ options:
     type: list
     elements: str
     default: []
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
+  diff_mode:
+    support: none
+  platform:
+    support: full
+    platforms: posix
 notes:
-  - Terraform reads its credentials and endpoint from the environment (set C(environment) on the task).
+  - Terraform reads its credentials and endpoint from the environment; pass them with O(environment)
+    (never logged), not with the task's C(environment) keyword.
 """
 
 EXAMPLES = r"""

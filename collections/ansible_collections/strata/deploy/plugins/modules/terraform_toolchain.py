@@ -1,4 +1,7 @@
 #!/usr/bin/python
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Ansible module: check Terraform and write the CLI config strata's runs use."""
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ description:
     everything else from the registry), with a plugin cache so that C(terraform init)
     links the provider rather than copying it. Without a mirror, providers come from the registry.
 version_added: 0.1.0
-author: strata maintainers
+author: strata maintainers (@strata-deploy)
 options:
   binary:
     description: Name or path of the terraform binary.
@@ -48,9 +51,16 @@ options:
     description: Terraform's plugin cache directory (created when missing).
     type: path
     required: true
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
+  diff_mode:
+    support: none
+  platform:
+    support: full
+    platforms: posix
 """
 
 EXAMPLES = r"""

@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """DynamoDB backup and restore against the emulator: every type survives, exports are
 atomic, verification catches corruption, restore modes keep or replace items."""
 from __future__ import annotations
@@ -76,8 +79,8 @@ def make_table(ddb):
         ddb.create_table(
             TableName=name,
             BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": n, "KeyType": k} for n, _, k in keys],
-            AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for n, t, _ in keys],
+            KeySchema=[{"AttributeName": n, "KeyType": k} for n, _unused, k in keys],
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for n, t, _unused in keys],
         )
         created.append(name)
         return name
@@ -385,7 +388,7 @@ def test_export_hands_gzip_bounded_writes_not_joined_pages(ddb, make_table, sour
     assert sum(writes) > backup_dynamodb.WRITE_BUFFER  # more than one buffer of lines ...
     assert max(writes) <= backup_dynamodb.WRITE_BUFFER  # ... never handed over at once
     with gzip_module.open(result["path"], "rt", encoding="utf-8") as handle:
-        assert sum(1 for _ in handle) == 5000
+        assert sum(1 for _unused in handle) == 5000
 
 
 def test_a_manifest_count_that_differs_fails_verify(ddb, make_table, source, tmp_path):
@@ -467,7 +470,7 @@ def test_a_new_backup_line_is_an_item_line_a_plain_json_loads_reads(ddb, make_ta
     result = backup(ddb, table, tmp_path, source)
 
     with open(tmp_path / result["file"], "rb") as handle:
-        first = gzip.decompress(handle.read()).split(b"\n")[0]
+        first = gzip.decompress(handle.read()).split(b"\n", maxsplit=1)[0]
     line = json.loads(first)
     assert "Item" in line and set(line) == {"Item"}
     assert line["Item"]["pk"] in ({"S": "ключ 🔑"}, {"S": "\u00e9"})
@@ -635,7 +638,7 @@ def _damage_export(export_dir, damage):
 def test_a_damaged_aws_export_fails_naming_the_file_with_nothing_written(ddb, make_table, tmp_path,
                                                                          aws_export_dir, damage):
     target = make_table()
-    _, export_dir = aws_export_dir("strata-visits-prod", _split(EXPORTED, 3))
+    _unused, export_dir = aws_export_dir("strata-visits-prod", _split(EXPORTED, 3))
     named = _damage_export(export_dir, damage)
 
     for mode in ("overwrite", "missing"):
@@ -650,7 +653,7 @@ def test_a_damaged_aws_export_fails_naming_the_file_with_nothing_written(ddb, ma
 
 def test_an_aws_export_of_another_table_than_source_table_is_refused(ddb, make_table, tmp_path, aws_export_dir):
     target = make_table()
-    _, export_dir = aws_export_dir("strata-visits-prod", [numbered(3)])
+    _unused, export_dir = aws_export_dir("strata-visits-prod", [numbered(3)])
     with pytest.raises(BackupError, match="is of table 'strata-visits-prod'"):
         restore_table(ddb, aws_export=str(export_dir), source_table="strata-visits-dev", table=target)
     with pytest.raises(BackupError, match="give either src"):

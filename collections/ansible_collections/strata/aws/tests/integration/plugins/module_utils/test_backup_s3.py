@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """S3 backup and restore against the emulator: bytes and metadata round-trip, backups are
 incremental, verification catches corruption, restore modes keep or replace objects."""
 from __future__ import annotations
@@ -126,7 +129,7 @@ def test_objects_round_trip_with_bytes_and_metadata(s3, make_bucket, source, tmp
     assert before["index.html"][1] == {"owner": "site", "revision": "42"}
 
     result = backup(s3, bucket, tmp_path, source, concurrency=4)
-    total = sum(len(body) for body, _ in OBJECTS.values())
+    total = sum(len(body) for body, _unused in OBJECTS.values())
     assert (result["object_count"], result["bytes"], result["downloaded"]) == (len(OBJECTS), total, len(OBJECTS))
     assert all(p.resolve().is_relative_to(tmp_path.resolve()) for p in tmp_path.rglob("*"))
     verify(str(tmp_path))

@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """module_utils/dynamodb_seed.py against the emulator: only absent items are ever written.
 The module itself, run through ansible: tests/integration/plugins/modules/test_dynamodb_seed.py."""
 from __future__ import annotations
@@ -27,8 +30,8 @@ def make_table(client):
         client.create_table(
             TableName=name,
             BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": n, "KeyType": kt} for (n, _), kt in keys],
-            AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for (n, t), _ in keys],
+            KeySchema=[{"AttributeName": n, "KeyType": kt} for (n, _unused), kt in keys],
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for (n, t), _unused in keys],
         )
         created.append(name)
         return name

@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """strata.aws.backup_manifest run by ansible on a backup taken from the emulator: check mode
 lists what is pending, the manifest is written last and once (the manifest logic lives in
 module_utils/backup_format.py)."""

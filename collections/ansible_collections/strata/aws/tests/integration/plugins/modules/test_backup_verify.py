@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """strata.aws.backup_verify run by ansible on a backup taken from the emulator: against the
 manifest and the live resources; failures name the file or resource."""
 from __future__ import annotations

@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """strata.aws.dynamodb_seed run by ansible itself against the emulator: check mode, apply,
 run again and nothing changes, and clear failures. The seeding logic:
 tests/integration/plugins/module_utils/test_dynamodb_seed.py."""

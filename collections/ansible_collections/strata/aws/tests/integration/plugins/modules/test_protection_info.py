@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """strata.aws.protection_info run by ansible against the emulator: a protected bucket and table
 pass, and removing a public access block, suspending versioning or deleting the seed item is
 reported."""

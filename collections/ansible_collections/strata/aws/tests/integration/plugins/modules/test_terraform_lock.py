@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """strata.aws.terraform_lock run by ansible against the emulator, with locks made the way
 Terraform makes them (the lock table's item with the JSON in ``Info``, the ``.tflock`` object
 with the same JSON): show, refuse a wrong ID, release with the right one in every place, the

@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """strata.aws.terraform_state run by ansible against the emulator: list a state's versions, roll
 back to an earlier one (new version, serial above the current, digest item updated, lock taken
 and released, nothing deleted), and the refusals (unknown version, another lineage, a held lock)."""

@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """module_utils/backup_aws.py: the retry and pool policy of every client, the backoff loop and
 the bounded thread pool, without any AWS request."""
 from __future__ import annotations
@@ -40,7 +43,7 @@ def test_call_with_backoff_retries_throttling_only(monkeypatch):
     assert backup_aws.call_with_backoff(flaky, retries=5, x=1) == "done"
     assert calls == [{"x": 1}] * 3
     with pytest.raises(ClientError, match="Throttling"):
-        backup_aws.call_with_backoff(lambda: (_ for _ in ()).throw(throttled()), retries=2)
+        backup_aws.call_with_backoff(lambda: (_unused for _unused in ()).throw(throttled()), retries=2)
 
     def denied():
         calls.append("denied")

@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """module_utils/backup_format.py: choosing a backup in the backup root (find_backup), the
 manifest's versions and table formats, and AWS export directories, on real directories, no
 emulator."""
@@ -291,7 +294,7 @@ def test_an_aws_export_is_found_from_its_prefix_its_awsdynamodb_dir_or_itself(aw
 
 
 def test_several_exports_or_none_are_refused_naming_them(tmp_path, aws_export_dir):
-    prefix_dir, _ = aws_export_dir("t", [[]], export_id="01700000000000-aaaaaaaa")
+    prefix_dir, _unused = aws_export_dir("t", [[]], export_id="01700000000000-aaaaaaaa")
     aws_export_dir("t", [[]], export_id="01700000000001-bbbbbbbb")
     with pytest.raises(BackupError, match="holds 2 exports .01700000000000-aaaaaaaa, 01700000000001-bbbbbbbb"):
         find_aws_export(str(prefix_dir))
@@ -303,7 +306,7 @@ def test_several_exports_or_none_are_refused_naming_them(tmp_path, aws_export_di
 
 def test_every_damaged_data_file_of_an_aws_export_is_named(aws_export_dir):
     items = [{"pk": {"S": str(i)}} for i in range(9)]
-    _, export_dir = aws_export_dir("t", [items[:3], items[3:6], items[6:], []])
+    _unused, export_dir = aws_export_dir("t", [items[:3], items[3:6], items[6:], []])
     verify_aws_export(str(export_dir))
     keys = [json.loads(line)["dataFileS3Key"] for line in (export_dir / "manifest-files.json").read_text().splitlines()]
     names = [key.rsplit("/", 1)[1] for key in keys]
@@ -320,7 +323,7 @@ def test_every_damaged_data_file_of_an_aws_export_is_named(aws_export_dir):
 
 
 def test_a_whole_file_with_another_line_count_or_a_truncated_one(aws_export_dir):
-    _, export_dir = aws_export_dir("t", [[{"pk": {"S": "a"}}, {"pk": {"S": "b"}}]])
+    _unused, export_dir = aws_export_dir("t", [[{"pk": {"S": "a"}}, {"pk": {"S": "b"}}]])
     line = json.loads((export_dir / "manifest-files.json").read_text())
     path = export_dir / "data" / line["dataFileS3Key"].rsplit("/", 1)[1]
 
@@ -346,7 +349,7 @@ def test_a_whole_file_with_another_line_count_or_a_truncated_one(aws_export_dir)
     ("itemCount", None, "expected an export summary with an itemCount"),
 ])
 def test_exports_it_cannot_restore_are_refused(aws_export_dir, field, value, message):
-    _, export_dir = aws_export_dir("t", [[]])
+    _unused, export_dir = aws_export_dir("t", [[]])
     summary = json.loads((export_dir / "manifest-summary.json").read_text())
     summary[field] = value
     (export_dir / "manifest-summary.json").write_text(json.dumps(summary))
@@ -355,7 +358,7 @@ def test_exports_it_cannot_restore_are_refused(aws_export_dir, field, value, mes
 
 
 def test_a_data_file_key_cannot_leave_the_export(aws_export_dir):
-    _, export_dir = aws_export_dir("t", [[]])
+    _unused, export_dir = aws_export_dir("t", [[]])
     line = json.loads((export_dir / "manifest-files.json").read_text())
     line["dataFileS3Key"] = "AWSDynamoDB/01732000000000-a1b2c3d4/data/../../../../etc/passwd"
     (export_dir / "manifest-files.json").write_text(json.dumps(line) + "\n")

@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """module_utils/protection.py without AWS: which missing protections are reported, and items as
 plain values."""
 from __future__ import annotations
@@ -9,8 +12,11 @@ from ansible_collections.strata.aws.plugins.module_utils import protection
 BLOCKED = dict.fromkeys(protection.BLOCK_SETTINGS, True)
 
 
-def bucket(versioning="Enabled", block=BLOCKED, exists=True):
-    return {"exists": exists, "versioning": versioning, "public_access_block": block}
+FULLY_BLOCKED = object()  # a default argument that is not a shared mutable dict
+
+
+def bucket(versioning="Enabled", block=FULLY_BLOCKED, exists=True):
+    return {"exists": exists, "versioning": versioning, "public_access_block": dict(BLOCKED) if block is FULLY_BLOCKED else block}
 
 
 def table(pitr=True, protected=True, exists=True):

@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """module_utils/terraform_lock.py without AWS: Terraform's lock JSON and times, ages, grouping
 the places a lock is held by ID, and which release is allowed."""
 from __future__ import annotations

@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """module_utils/terraform_state.py without AWS: what a state's bytes say, the rolled-back
 content and its digest, and which versions a rollback refuses."""
 from __future__ import annotations

@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """strata.aws.backup_find run by ansible on real directories, no emulator (the rules:
 tests/unit/plugins/module_utils/test_backup_format.py)."""
 from __future__ import annotations

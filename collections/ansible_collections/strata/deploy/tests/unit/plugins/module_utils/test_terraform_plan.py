@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """strata.deploy terraform_plan: what a plan does and what a state holds, from Terraform's JSON."""
 from __future__ import annotations
 
@@ -133,8 +136,7 @@ def test_raw_state_gives_the_same_resources_and_outputs_as_show_json():
                 "instances": [{"attributes": {"bucket": "strata-site-dev"}}]},
                {"mode": "managed", "type": "aws_apigatewayv2_route", "name": "count",
                 "instances": [{"index_key": "GET /count", "attributes": {}}, {"index_key": 0, "attributes": {}}]},
-               {"mode": "data", "type": "aws_caller_identity", "name": "x", "instances": [{"attributes": {}}]},
-           ]}
+               {"mode": "data", "type": "aws_caller_identity", "name": "x", "instances": [{"attributes": {}}]}]}
     assert tp.raw_state_resources(raw) == [
         {"address": "aws_dynamodb_table.visits", "type": "aws_dynamodb_table", "name": "strata-visits-dev"},
         {"address": "module.site_bucket.aws_s3_bucket.this", "type": "aws_s3_bucket", "name": "strata-site-dev"},

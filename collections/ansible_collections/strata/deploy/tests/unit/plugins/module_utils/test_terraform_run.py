@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """strata.deploy terraform_run: which Terraform commands run, with a recording stand-in for Terraform."""
 from __future__ import annotations
 
@@ -26,8 +29,9 @@ AFTER = {"values": {"outputs": {"site_bucket_id": {"value": "b"}}, "root_module"
 class FakeTerraform:
     """Answers like Terraform: ``plan`` exits 2 when ``plan_json`` changes something."""
 
-    def __init__(self, work_dir, plan_json, state_json=AFTER, fail=None):
-        self.work_dir, self.plan_json, self.state_json, self.fail = work_dir, plan_json, state_json, fail
+    def __init__(self, work_dir, plan_json, state_json=None, fail=None):
+        self.work_dir, self.plan_json, self.fail = work_dir, plan_json, fail
+        self.state_json = AFTER if state_json is None else state_json
         self.calls = []
 
     def __call__(self, argv):
