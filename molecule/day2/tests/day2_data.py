@@ -6,9 +6,13 @@
     day2_data.py delete-public-access-block
     day2_data.py versions                  the stateful state's versions as JSON (newest first)
     day2_data.py check-rollback BEFORE_JSON TARGET_ID
+    day2_data.py counter                   the visitor counter's viewCount as boto3 reads it
+    day2_data.py check-counter-backup DIR VALUE
+                                           DIR is a complete backup (manifest) of the counter item alone, holding VALUE
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import sys
@@ -21,6 +25,7 @@ REGION = "us-east-1"
 SITE = "molecule-site-local"
 LOCK_TABLE = "molecule-tfstate-lock"
 KEY = "local/stateful/terraform.tfstate"
+VISITS = "molecule-visits-local"
 
 
 def clients():
@@ -84,6 +89,24 @@ def check_rollback(before_json, target_id):
           f"lineage {newest['lineage']}, {len(after)} versions (none deleted)")
 
 
+def counter():
+    _, ddb, _ = clients()
+    item = ddb.get_item(TableName=VISITS, Key={"stat": {"S": "Quantity"}}, ConsistentRead=True)["Item"]
+    return int(item["viewCount"]["N"])
+
+
+def check_counter_backup(backup_dir, value):
+    with open(f"{backup_dir}/manifest.json", encoding="utf-8") as handle:
+        manifest = json.load(handle)
+    assert manifest["source"]["env"] == "local", manifest["source"]
+    assert [(t["name"], t["item_count"]) for t in manifest["tables"]] == [(VISITS, 1)], manifest["tables"]
+    assert manifest["buckets"] == [], manifest["buckets"]
+    with gzip.open(f"{backup_dir}/{manifest['tables'][0]['file']}", "rt", encoding="utf-8") as handle:
+        lines = [json.loads(line) for line in handle]
+    assert lines == [{"Item": {"stat": {"S": "Quantity"}, "viewCount": {"N": str(value)}}}], lines
+    print(f"{backup_dir}: the counter item alone, viewCount {value}")
+
+
 def main(argv):
     command = argv[0]
     s3, ddb, bucket = clients()
@@ -101,6 +124,10 @@ def main(argv):
         print(json.dumps(versions()))
     elif command == "check-rollback":
         check_rollback(argv[1], argv[2])
+    elif command == "counter":
+        print(counter())
+    elif command == "check-counter-backup":
+        check_counter_backup(argv[1], int(argv[2]))
     else:
         raise SystemExit(__doc__)
 
