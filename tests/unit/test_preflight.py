@@ -139,3 +139,12 @@ def test_valid_run_variables_pass_the_preflight():
     result = run_deploy("-e", json.dumps(given))
     output = result.stdout + result.stderr
     assert "Cannot reach AWS as local" in output, output[-3000:]
+
+
+def test_an_automation_controller_job_needs_backups_that_outlive_it():
+    result = run_deploy("-e", json.dumps({"awx_job_id": 42, "backup_root": ""}), result_format="json")
+    output = result.stdout + result.stderr
+    assert "backup_root is '' in Automation Controller / AWX job 42: expected the path of storage that outlives" in output, output[-3000:]
+    assert "Ask STS who we are" not in result.stdout
+    result = run_deploy("-e", json.dumps({"awx_job_id": 42, "backup_root": "/mnt/strata-backups"}), result_format="json")
+    assert "Cannot reach AWS as local" in result.stdout + result.stderr
