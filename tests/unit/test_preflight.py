@@ -5,6 +5,7 @@ far as an AWS call would fail differently (the account could not be identified).
 """
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -22,13 +23,14 @@ def _closed_port() -> int:
         return sock.getsockname()[1]
 
 
-def run_deploy(*extra: str, check: bool = False) -> subprocess.CompletedProcess:
+def run_deploy(*extra: str, check: bool = False, result_format: str = "yaml") -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{_closed_port()}",
         "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_CALLBACK_RESULT_FORMAT": result_format,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     args = [str(Path(sys.executable).parent / "ansible-playbook"), str(ROOT / "playbooks" / "deploy.yml"),
@@ -81,3 +83,68 @@ def test_valid_input_gets_as_far_as_aws_and_explains_the_missing_emulator():
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "Cannot reach AWS as local" in output and "make emulator-start" in output, output[-3000:]
+
+
+# Variables a run gives with -e, or an Automation Controller / AWX survey: checked by the
+# preflight before any AWS call, with the variable, the value and what was expected. The
+# check loops over every variable, so one run names each bad one.
+SURVEY_CASES = {
+    "layer": ("network", "layer is 'network': expected one of bootstrap, stateful, stateless"),
+    "teardown_bootstrap": ("maybe", "teardown_bootstrap is 'maybe': expected true or false (empty means false)"),
+    "confirm_teardown": ("Prod!", "confirm_teardown is 'Prod!': expected empty or the name of the environment"),
+    "confirm_rollback": ("a b", "confirm_rollback is 'a b': expected empty or the name of the environment"),
+    "confirm_unlock": ("x;y", "confirm_unlock is 'x;y': expected empty (show the locks) or the ID of the lock"),
+    "state_version": ("v 1", "state_version is 'v 1': expected empty (list the versions) or an S3 version ID"),
+    "allow_replace": ("aws_s3_bucket.site;rm", "allow_replace is 'aws_s3_bucket.site;rm': expected empty or Terraform resource addresses"),
+    "restore_from": ("a\nb", "restore_from is 'a\\nb': expected empty (the latest complete backup) or a backup's name"),
+    "restore_from_env": ("../dev", "restore_from_env is '../dev': expected empty (this environment)"),
+    "restore_into": ("PROD", "restore_into is 'PROD': expected empty or this environment's name"),
+    "backup_max_age_hours": ("-3", "backup_max_age_hours is '-3': expected a number of hours above 0 (empty means 24)"),
+    "backup_root": (" ", "backup_root is ' ': expected empty (backups/ in the project) or a directory path"),
+}
+
+
+def test_invalid_run_and_survey_variables_fail_before_any_aws_call():
+    result = run_deploy("-e", json.dumps({name: value for name, (value, _) in SURVEY_CASES.items()}), result_format="json")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    for name, (_, expected) in SURVEY_CASES.items():
+        assert expected in output, (name, output[-4000:])
+    assert "Ask STS who we are" not in result.stdout, "an AWS call was attempted"
+
+
+def test_a_number_of_hours_must_be_a_number():
+    result = run_deploy("-e", "backup_max_age_hours=soon", result_format="json")
+    assert "backup_max_age_hours is 'soon': expected a number of hours above 0" in result.stdout + result.stderr
+    assert "Ask STS who we are" not in result.stdout
+
+
+def test_unanswered_survey_questions_are_not_given():
+    """An AWX survey sends '' for every optional question left unanswered: none of them is an error."""
+    empty = {name: "" for name in (
+        "layer", "teardown_bootstrap", "confirm_teardown", "confirm_rollback", "confirm_unlock", "state_version",
+        "allow_replace", "restore_from", "restore_from_env", "restore_into", "backup_max_age_hours", "backup_root")}
+    result = run_deploy("-e", json.dumps(empty))
+    output = result.stdout + result.stderr
+    assert "Cannot reach AWS as local" in output, output[-3000:]
+    assert "Ask STS who we are" in result.stdout
+
+
+def test_valid_run_variables_pass_the_preflight():
+    given = {"layer": "stateful", "teardown_bootstrap": "yes", "confirm_teardown": "prod", "confirm_unlock":
+             "da3ab4d5-bb38-2e42-cfee-5786b2850ea9", "state_version": "6ac1cc86-bcb9-4671-ad8a-6ebb5571c62d",
+             "allow_replace": "aws_dynamodb_table.visits,module.site_bucket.aws_s3_bucket.this",
+             "restore_from": "20261123T170234Z", "restore_from_env": "dev", "restore_into": "local",
+             "backup_max_age_hours": 12.5}
+    result = run_deploy("-e", json.dumps(given))
+    output = result.stdout + result.stderr
+    assert "Cannot reach AWS as local" in output, output[-3000:]
+
+
+def test_an_automation_controller_job_needs_backups_that_outlive_it():
+    result = run_deploy("-e", json.dumps({"awx_job_id": 42, "backup_root": ""}), result_format="json")
+    output = result.stdout + result.stderr
+    assert "backup_root is '' in Automation Controller / AWX job 42: expected the path of storage that outlives" in output, output[-3000:]
+    assert "Ask STS who we are" not in result.stdout
+    result = run_deploy("-e", json.dumps({"awx_job_id": 42, "backup_root": "/mnt/strata-backups"}), result_format="json")
+    assert "Cannot reach AWS as local" in result.stdout + result.stderr

@@ -1,0 +1,40 @@
+"""The JSON reports the scenario's runs wrote (reports/<playbook>.json, the same document
+their set_stats returned): the idempotence deploy's and the side effect's backup."""
+from __future__ import annotations
+
+import json
+import os
+
+
+def _report(work_dir, playbook):
+    with open(os.path.join(work_dir, "reports", f"{playbook}.json"), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def test_the_last_deploy_reports_its_urls_and_that_no_layer_changed(work_dir, stateful_outputs, stateless_outputs, account_id):
+    report = _report(work_dir, "deploy")
+    assert (report["playbook"], report["env"], report["account"], report["outcome"]) == ("deploy", "local", account_id, "ok")
+    assert report["check_mode"] is False
+    assert report["urls"] == {"site": f"https://{stateful_outputs['cloudfront_domain']}", "api": stateless_outputs["api_url"]}
+    assert report["table"] == stateful_outputs["dynamodb_table_name"]
+    assert report["seed"]["written"] == [] and report["seed"]["present"], report["seed"]
+    assert set(report["layers"]) == {"bootstrap", "stateful", "stateless"}
+    for name, layer in report["layers"].items():
+        assert (layer["add"], layer["change"], layer["destroy"], layer["changed"]) == (0, 0, 0, False), (name, layer)
+        assert layer["line"].startswith(name)
+    assert report["layers_changed"] is False
+
+
+def test_the_backup_reports_its_location_and_manifest(work_dir):
+    report = _report(work_dir, "backup")
+    assert (report["playbook"], report["outcome"]) == ("backup", "ok")
+    backup = report["backup"]
+    assert backup["verified"] is True
+    assert backup["manifest"] == os.path.join(backup["dir"], "manifest.json")
+    with open(backup["manifest"], encoding="utf-8") as handle:
+        manifest = json.load(handle)
+    assert manifest["source"]["env"] == "local"
+    assert backup["tables"] == {"molecule-visits-local": 1}
+    assert set(backup["buckets"]) == {"molecule-site-local", "molecule-logs-local"}
+    # No credential reaches a report (the side effect planted a secret in aws_extra_environment).
+    assert "pl4nted-s3cret" not in json.dumps(report)
