@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """One numeric attribute of one DynamoDB item (the visitor counter): read it, save the item
 into a strata backup, and set it only if it still holds the value that was read.
 

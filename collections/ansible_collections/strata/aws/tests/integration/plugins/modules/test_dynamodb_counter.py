@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """strata.aws.dynamodb_counter run by ansible against the emulator: read, a one-item backup that
 backup_manifest completes, backup_verify passes and dynamodb_restore puts back, check mode, the
 conditional write, and a real concurrent increment (UpdateItem ADD, as the Lambda counts a visit)

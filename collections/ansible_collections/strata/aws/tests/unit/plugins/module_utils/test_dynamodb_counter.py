@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The pure parts of strata.aws's dynamodb_counter: keys, whole numbers, the refusal message.
 Against the emulator: tests/integration/plugins/modules/test_dynamodb_counter.py."""
 from __future__ import annotations
