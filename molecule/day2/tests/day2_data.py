@@ -116,7 +116,7 @@ def lock_modes(work_dir):
             "dynamodb_table": f'dynamodb_table = "{LOCK_TABLE}"' in backend,
             "use_lockfile": "use_lockfile   = true" in backend,
             "recorded": record, "lineage": state["lineage"], "serial": state["serial"],
-            "resources": sorted(f"{r.get('module', '')}{r['type']}.{r['name']}" for r in state["resources"]
+            "resources": sorted(".".join(filter(None, (r.get("module"), r["type"], r["name"]))) for r in state["resources"]
                                 if r["mode"] == "managed")}
     try:
         items = [i["LockID"]["S"] for i in ddb.scan(TableName=LOCK_TABLE, ConsistentRead=True)["Items"]]

@@ -17,7 +17,7 @@ description:
     locks); with O(check_removal=all) also when a state in the bucket is not recorded C(lockfile).
   - With O(state=present) it records O(target) for every state in O(states); going to C(lockfile)
     while the table exists, it deletes the state's digest item, which nothing keeps current any more.
-version_added: 0.4.0
+version_added: 0.3.0
 options:
   bucket:
     description: The state bucket.
