@@ -34,3 +34,9 @@ moved {
   from = aws_s3_bucket_policy.state
   to   = module.state_bucket.aws_s3_bucket_policy.this
 }
+
+# The lock table became optional (lock mode lockfile may remove it).
+moved {
+  from = aws_dynamodb_table.lock
+  to   = aws_dynamodb_table.lock[0]
+}

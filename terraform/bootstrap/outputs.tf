@@ -9,13 +9,18 @@ output "s3_bucket_arn" {
 }
 
 output "dynamodb_table_name" {
-  description = "Name of the lock table."
-  value       = aws_dynamodb_table.lock.name
+  description = "Name of the lock table (null once removed in lock mode lockfile)."
+  value       = one(aws_dynamodb_table.lock[*].name)
 }
 
 output "dynamodb_table_arn" {
-  description = "ARN of the lock table."
-  value       = aws_dynamodb_table.lock.arn
+  description = "ARN of the lock table (null once removed in lock mode lockfile)."
+  value       = one(aws_dynamodb_table.lock[*].arn)
+}
+
+output "budget_name" {
+  description = "Name of the monthly cost budget (null when no budget_alert_email is given)."
+  value       = one(aws_budgets_budget.cost[*].name)
 }
 
 output "backend_configuration" {
@@ -23,7 +28,7 @@ output "backend_configuration" {
   value = {
     bucket         = module.state_bucket.id
     region         = var.aws_region
-    dynamodb_table = aws_dynamodb_table.lock.name
+    dynamodb_table = one(aws_dynamodb_table.lock[*].name)
     encrypt        = true
   }
 }

@@ -36,3 +36,46 @@ variable "force_destroy" {
   type        = bool
   default     = false
 }
+
+variable "manage_lock_table" {
+  description = "Keep the DynamoDB lock table. strata sets false only for lock mode lockfile with remove_lock_table, once no state locks with the table."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "budget_alert_email" {
+  description = "E-mail address alerted by the monthly cost budget; empty creates no budget."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = var.budget_alert_email == "" || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.budget_alert_email))
+    error_message = "budget_alert_email must be empty or an e-mail address."
+  }
+}
+
+variable "budget_limit_usd" {
+  description = "The monthly cost budget in USD."
+  type        = number
+  default     = 10
+  nullable    = false
+
+  validation {
+    condition     = var.budget_limit_usd > 0
+    error_message = "budget_limit_usd must be more than 0."
+  }
+}
+
+variable "budget_alert_threshold_percent" {
+  description = "Percentage of budget_limit_usd whose actual cost triggers the e-mail."
+  type        = number
+  default     = 80
+  nullable    = false
+
+  validation {
+    condition     = var.budget_alert_threshold_percent > 0 && var.budget_alert_threshold_percent <= 1000
+    error_message = "budget_alert_threshold_percent must be more than 0 and at most 1000."
+  }
+}

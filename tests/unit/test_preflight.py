@@ -61,6 +61,12 @@ def run_deploy(*extra: str, check: bool = False, result_format: str = "yaml") ->
         ("backup_s3_concurrency=0", "backup_s3_concurrency is '0': expected at least 1 transfer at a time"),
         ("stateless_alarm_email=not-mail", "stateless_alarm_email is 'not-mail': expected empty (no notifications) or an e-mail"),
         ("restore_mode=sometimes", "value of restore_mode must be one of: missing, overwrite, got: sometimes"),
+        ("budget_alert_email=ops-at-example.com",
+         "budget_alert_email is 'ops-at-example.com': expected empty (no budget) or an e-mail address such as ops@example.com"),
+        ("budget_limit_usd=0", "budget_limit_usd is '0': expected an amount in USD above 0"),
+        ("budget_alert_threshold_percent=1500", "budget_alert_threshold_percent is '1500': expected a percentage of budget_limit_usd"),
+        ("remove_lock_table=maybe", "argument 'remove_lock_table' is of type str and we were unable to convert to bool"),
+        ("remove_lock_table=true", "remove_lock_table is true but strata_state_lock_mode is 'both': the lock table is removed only"),
     ],
 )
 def test_invalid_input_fails_before_any_aws_call(extra_vars, expected):

@@ -9,6 +9,10 @@
     day2_data.py counter                   the visitor counter's viewCount as boto3 reads it
     day2_data.py check-counter-backup DIR VALUE
                                            DIR is a complete backup (manifest) of the counter item alone, holding VALUE
+    day2_data.py plant-item LAYER          lock a state in the lock table only, as a run configured with dynamodb does; prints the ID
+    day2_data.py drop-item LAYER           remove that lock item
+    day2_data.py lock-modes WORK_DIR       per layer: the working copy's backend locking, the recorded mode, lineage,
+                                           serial, resources; the lock table, its lock items, the .tflock objects; the budget
 """
 from __future__ import annotations
 
@@ -26,6 +30,8 @@ SITE = "molecule-site-local"
 LOCK_TABLE = "molecule-tfstate-lock"
 KEY = "local/stateful/terraform.tfstate"
 VISITS = "molecule-visits-local"
+KEYS = {"bootstrap": "bootstrap/terraform.tfstate", "stateful": KEY, "stateless": "local/stateless/terraform.tfstate"}
+ACCOUNT_BUDGET = "molecule-monthly-cost"
 
 
 def clients():
@@ -107,6 +113,56 @@ def check_counter_backup(backup_dir, value):
     print(f"{backup_dir}: the counter item alone, viewCount {value}")
 
 
+def plant_item(layer):
+    _, ddb, bucket = clients()
+    info = {"ID": str(uuid.uuid4()), "Operation": "OperationTypeApply", "Info": "", "Who": "dynamodb-run@scenario",
+            "Version": "1.11.0", "Created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "Path": f"{bucket}/{KEYS[layer]}"}
+    ddb.put_item(TableName=LOCK_TABLE, Item={"LockID": {"S": f"{bucket}/{KEYS[layer]}"}, "Info": {"S": json.dumps(info)}},
+                 ConditionExpression="attribute_not_exists(LockID)")
+    print(info["ID"])
+
+
+def lock_modes(work_dir):
+    """What the lock-mode steps assert on, read behind strata's back."""
+    s3, ddb, bucket = clients()
+    layers = {}
+    for layer, key in KEYS.items():
+        with open(f"{work_dir}/{layer}/backend.tf", encoding="utf-8") as handle:
+            backend = handle.read()
+        state = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        try:
+            record = s3.get_object(Bucket=bucket, Key=key + ".lock-mode")["Body"].read().decode().strip()
+        except s3.exceptions.NoSuchKey:
+            record = None
+        layers[layer] = {
+            "dynamodb_table": f'dynamodb_table = "{LOCK_TABLE}"' in backend,
+            "use_lockfile": "use_lockfile   = true" in backend,
+            "recorded": record, "lineage": state["lineage"], "serial": state["serial"],
+            "resources": sorted(".".join(filter(None, (r.get("module"), r["type"], r["name"]))) for r in state["resources"]
+                                if r["mode"] == "managed")}
+    try:
+        items = [i["LockID"]["S"] for i in ddb.scan(TableName=LOCK_TABLE, ConsistentRead=True)["Items"]]
+        table = True
+    except ddb.exceptions.ResourceNotFoundException:
+        items, table = [], False
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    budgets = boto3.client("budgets", region_name=REGION)
+    account = boto3.client("sts", region_name=REGION).get_caller_identity()["Account"]
+    budget = budgets.describe_budget(AccountId=account, BudgetName=ACCOUNT_BUDGET)["Budget"]
+    notifications = budgets.describe_notifications_for_budget(AccountId=account, BudgetName=ACCOUNT_BUDGET)["Notifications"]
+    subscribers = [budgets.describe_subscribers_for_notification(AccountId=account, BudgetName=ACCOUNT_BUDGET,
+                                                                 Notification=n)["Subscribers"] for n in notifications]
+    print(json.dumps({
+        "layers": layers, "lock_table": table,
+        "lock_items": [i for i in items if not i.endswith("-md5")],
+        "digest_items": [i for i in items if i.endswith("-md5")],
+        "lockfiles": [k for k in keys if k.endswith(".tflock")],
+        "budget": {"type": budget["BudgetType"], "time_unit": budget["TimeUnit"], "limit": budget["BudgetLimit"],
+                   "notifications": notifications, "subscribers": subscribers},
+    }, default=str))
+
+
 def main(argv):
     command = argv[0]
     s3, ddb, bucket = clients()
@@ -114,8 +170,14 @@ def main(argv):
         lock_both()
     elif command == "drop-lockfile":
         s3.delete_object(Bucket=bucket, Key=KEY + ".tflock")
-    elif command == "drop-item":
+    elif command == "drop-item" and len(argv) == 1:
         ddb.delete_item(TableName=LOCK_TABLE, Key={"LockID": {"S": f"{bucket}/{KEY}"}})
+    elif command == "plant-item":
+        plant_item(argv[1])
+    elif command == "drop-item" and len(argv) > 1:
+        ddb.delete_item(TableName=LOCK_TABLE, Key={"LockID": {"S": f"{bucket}/{KEYS[argv[1]]}"}})
+    elif command == "lock-modes":
+        lock_modes(argv[1])
     elif command == "check-unlocked":
         assert held() == {"item": False, "lockfile": False}, held()
     elif command == "delete-public-access-block":

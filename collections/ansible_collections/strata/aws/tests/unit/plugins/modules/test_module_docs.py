@@ -33,7 +33,7 @@ def ansible_doc(*names):
 def test_the_modules_are_the_ones_the_readme_lists():
     assert MODULES == ["backup_find", "backup_manifest", "backup_verify", "dynamodb_backup",
                        "dynamodb_counter", "dynamodb_restore", "dynamodb_seed", "protection_info", "s3_backup", "s3_restore",
-                       "terraform_lock", "terraform_state"]
+                       "terraform_lock", "terraform_lock_mode", "terraform_state"]
     readme = (COLLECTION / "README.md").read_text()
     for module in MODULES:
         assert f"| `{module}` |" in readme, module
