@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The lock mode of each Terraform state in the state bucket, and the rules for changing it.
 
 The S3 backend locks a state with the DynamoDB lock table (``dynamodb``), an S3 ``.tflock``

@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """strata.aws.terraform_lock_mode run by ansible against the emulator: the mode a run uses read
 from the record next to each state, a move that skips both refused, the record written (and the
 digest item deleted going to lockfile), and the lock table's removal refused while it holds a lock

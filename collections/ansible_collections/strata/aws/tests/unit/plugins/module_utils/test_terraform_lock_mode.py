@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """module_utils/terraform_lock_mode.py without AWS: which lock mode a run uses, the moves refused,
 which table items are locks, and why the lock table may not go."""
 from __future__ import annotations
