@@ -138,5 +138,5 @@ def set_if_unchanged(client, table, key, attribute, value, expected, retries=DEF
         if error_code(exc) != "ConditionalCheckFailedException":
             raise
         current = read_item(client, table, key, retries)
-        _, now = summary(current, attribute)
+        now = summary(current, attribute)[1]
         raise CounterError(refusal(table, key, attribute, expected, current), expected=expected, current=now) from None

@@ -26,7 +26,7 @@ description:
     conditional on O(expected)); C(playbooks/counter.yml) calls the module twice instead, to
     write and verify the backup's manifest in between.
 version_added: 0.3.0
-author: strata maintainers
+author: strata maintainers (@strata-deploy)
 options:
   table:
     description: The table.
@@ -189,7 +189,7 @@ def main():
     run(
         {
             "table": {"type": "str", "required": True},
-            "key": {"type": "dict", "required": True},
+            "key": {"type": "dict", "required": True, "no_log": False},
             "attribute": {"type": "str", "default": "viewCount"},
             "backup": {"type": "path"},
             "value": {"type": "int"},

@@ -66,6 +66,7 @@ options:
     type: str
     default: ansible-playbook playbooks/deploy.yml
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -79,7 +80,10 @@ attributes:
     support: full
   diff_mode:
     support: none
-author: strata maintainers
+  platform:
+    support: full
+    platforms: posix
+author: strata maintainers (@strata-deploy)
 """
 
 EXAMPLES = r"""

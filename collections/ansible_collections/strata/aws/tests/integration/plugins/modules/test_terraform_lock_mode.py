@@ -78,17 +78,17 @@ def test_going_to_lockfile_deletes_the_digest_and_removal_is_checked(backend, tm
     info = tl.new_lock_info(f"{bucket}/{KEYS['stateful']}", "OperationTypeApply", who="ci@runner")
     ddb.put_item(TableName=table, Item={"LockID": {"S": tl.lock_item_id(bucket, KEYS["stateful"])},
                                         "Info": {"S": json.dumps(info)}})
-    locks = run_module(tmp_path, "strata.aws.terraform_lock_mode", args(backend, target="lockfile", states=[],
-                                                                          check_removal="locks"))
+    locks = run_module(tmp_path, "strata.aws.terraform_lock_mode",
+                       args(backend, target="lockfile", states=[], check_removal="locks"))
     assert locks["failed"] and f"(lock {info['ID']}, OperationTypeApply by ci@runner" in locks["msg"]
     assert "prod/stateful" not in locks["msg"]
-    full = run_module(tmp_path, "strata.aws.terraform_lock_mode", args(backend, target="lockfile", states=[],
-                                                                        check_removal="all"))
+    full = run_module(tmp_path, "strata.aws.terraform_lock_mode",
+                      args(backend, target="lockfile", states=[], check_removal="all"))
     assert full["failed"] and "prod/stateful/terraform.tfstate (no recorded mode)" in full["msg"]
 
     ddb.delete_item(TableName=table, Key={"LockID": {"S": tl.lock_item_id(bucket, KEYS["stateful"])}})
     backend["s3"].delete_object(Bucket=bucket, Key="prod/stateful/terraform.tfstate")
-    allowed = run_module(tmp_path, "strata.aws.terraform_lock_mode", args(backend, target="lockfile", states=[],
-                                                                           check_removal="all"))
+    removal = args(backend, target="lockfile", states=[], check_removal="all")
+    allowed = run_module(tmp_path, "strata.aws.terraform_lock_mode", removal)
     assert not allowed.get("failed"), allowed
     assert allowed["lock_items"] == [] and allowed["lock_table_exists"]
