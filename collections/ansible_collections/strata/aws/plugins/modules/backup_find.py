@@ -19,7 +19,7 @@ description:
     leaves it is refused, and so is a backup that is incomplete or whose manifest belongs to
     another environment.
   - With O(vault), the same rules choose among the backups of O(env) in the backup vault,
-    C(s3://<vault>/<env>/<name>/): a backup there is complete when its C(manifest.json) is (it
+    C(s3://<vault>/<env>/<name>/). A backup there is complete when its C(manifest.json) is (it
     is uploaded last); a O(name) must be a backup's name. With O(download_to), every backup the
     chosen resources come from is downloaded into C(<download_to>/<env>/<name>/) and the paths
     returned are those of the copies, ready for M(strata.aws.backup_verify) and the restores.
