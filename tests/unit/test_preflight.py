@@ -59,6 +59,14 @@ def run_deploy(*extra: str, check: bool = False) -> subprocess.CompletedProcess:
         ("backup_s3_concurrency=0", "backup_s3_concurrency is '0': expected at least 1 transfer at a time"),
         ("stateless_alarm_email=not-mail", "stateless_alarm_email is 'not-mail': expected empty (no notifications) or an e-mail"),
         ("restore_mode=sometimes", "value of restore_mode must be one of: missing, overwrite, got: sometimes"),
+        # The backup vault's settings.
+        ("backup_vault=maybe", "argument 'backup_vault' is of type str and we were unable to convert to bool"),
+        ("backup_vault_bucket=Backups_Here", "backup_vault_bucket is 'Backups_Here': expected empty"),
+        ("backup_vault_object_lock_days=-1", "backup_vault_object_lock_days is '-1': expected a whole number of days"),
+        ("backup_vault_object_lock_days=30 backup_vault_expiration_days=7",
+         "backup_vault_expiration_days is '7': expected a whole number of days, at least 1 and more than "
+         "backup_vault_object_lock_days (30)"),
+        ("restore_source=tape", "value of restore_source must be one of: , vault, local, got: tape"),
     ],
 )
 def test_invalid_input_fails_before_any_aws_call(extra_vars, expected):
