@@ -32,3 +32,8 @@ output "backend_configuration" {
     encrypt        = true
   }
 }
+
+output "backup_vault_bucket" {
+  description = "Name of the backup vault; empty when the vault is off."
+  value       = var.backup_vault ? module.backup_vault[0].id : ""
+}

@@ -79,3 +79,47 @@ variable "budget_alert_threshold_percent" {
     error_message = "budget_alert_threshold_percent must be more than 0 and at most 1000."
   }
 }
+
+variable "backup_vault" {
+  description = "Create the backup vault, an S3 bucket that keeps every environment's backups (see vault.tf)."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "backup_vault_bucket" {
+  description = "Name of the backup vault (globally unique); strata derives {project_name}-backups-{account id}."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = var.backup_vault_bucket == "" || (can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.backup_vault_bucket)) && !can(regex("\\.\\.|^\\d+\\.\\d+\\.\\d+\\.\\d+$", var.backup_vault_bucket)))
+    error_message = "backup_vault_bucket must be a valid S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens."
+  }
+}
+
+variable "backup_vault_object_lock_days" {
+  description = "Days S3 Object Lock retains each backup object in the vault (governance mode); null for no Object Lock. Only takes effect when the vault is created."
+  type        = number
+  default     = null
+}
+
+variable "backup_vault_expiration_days" {
+  description = "Days after which backups in the vault expire (lifecycle rule); longer than backup_vault_object_lock_days."
+  type        = number
+  default     = 365
+  nullable    = false
+
+  validation {
+    condition     = var.backup_vault_expiration_days >= 1 && floor(var.backup_vault_expiration_days) == var.backup_vault_expiration_days
+    error_message = "backup_vault_expiration_days must be a whole number of days, at least 1."
+  }
+}
+
+variable "backup_vault_adopt" {
+  description = "The vault bucket exists already (it outlived an earlier state backend): import it instead of creating it."
+  type        = bool
+  default     = false
+  nullable    = false
+}

@@ -67,6 +67,14 @@ def run_deploy(*extra: str, check: bool = False, result_format: str = "yaml") ->
         ("budget_alert_threshold_percent=1500", "budget_alert_threshold_percent is '1500': expected a percentage of budget_limit_usd"),
         ("remove_lock_table=maybe", "argument 'remove_lock_table' is of type str and we were unable to convert to bool"),
         ("remove_lock_table=true", "remove_lock_table is true but strata_state_lock_mode is 'both': the lock table is removed only"),
+        # The backup vault's settings.
+        ("backup_vault=maybe", "argument 'backup_vault' is of type str and we were unable to convert to bool"),
+        ("backup_vault_bucket=Backups_Here", "backup_vault_bucket is 'Backups_Here': expected empty"),
+        ("backup_vault_object_lock_days=-1", "backup_vault_object_lock_days is '-1': expected a whole number of days"),
+        ("backup_vault_object_lock_days=30 backup_vault_expiration_days=7",
+         "backup_vault_expiration_days is '7': expected a whole number of days, at least 1 and more than "
+         "backup_vault_object_lock_days (30)"),
+        ("restore_source=tape", "value of restore_source must be one of: , vault, local, got: tape"),
     ],
 )
 def test_invalid_input_fails_before_any_aws_call(extra_vars, expected):
@@ -153,4 +161,7 @@ def test_an_automation_controller_job_needs_backups_that_outlive_it():
     assert "backup_root is '' in Automation Controller / AWX job 42: expected the path of storage that outlives" in output, output[-3000:]
     assert "Ask STS who we are" not in result.stdout
     result = run_deploy("-e", json.dumps({"awx_job_id": 42, "backup_root": "/mnt/strata-backups"}), result_format="json")
+    assert "Cannot reach AWS as local" in result.stdout + result.stderr
+    # The backup vault is the off-host copy: with it on, the job's own disk may go.
+    result = run_deploy("-e", json.dumps({"awx_job_id": 42, "backup_root": "", "backup_vault": True}), result_format="json")
     assert "Cannot reach AWS as local" in result.stdout + result.stderr

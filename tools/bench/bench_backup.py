@@ -2,12 +2,19 @@
 own commands (``aws dynamodb scan ... > file``, ``aws s3 sync``) on the same data.
 
     python tools/bench_backup.py [--items 100000] [--objects 200] [--endpoint URL]
+    python tools/bench_backup.py --vault-only [--repeats 3] ...   backup vault against local only
 
 Without ``--endpoint`` it starts the emulator in this process. It creates a table and a
 bucket, then runs every step in its own child process and records the child's peak RSS
 (VmHWM); the "raw boto3" rows are the emulator's own ceiling (a paginated Scan or GET
 that keeps nothing). The emulator is one process, so parallelism cannot speed it up
 (README, "The local emulator"): compare rows with each other, not with real AWS.
+
+A second table compares a whole backup (export, copy, manifest, verify) written locally with
+the same backup streamed into the backup vault (an S3 bucket: uploaded, manifest last, read
+back), and a whole restore (verify, table, bucket) from the local copy with one from the vault
+(chosen, downloaded, verified, restored), each ``--repeats`` times on the same data: median
+and range.
 
 Not part of the test suite.
 """
@@ -71,6 +78,29 @@ def step(args):
     elif name == "s3-restore":
         restored = backup_s3.restore_bucket(s3, args.dir, bucket=args.target, concurrency=args.concurrency)
         result = {"objects": restored["object_count"], "bytes": restored["uploaded_bytes"]}
+    elif name == "full-backup":
+        from ansible_collections.strata.aws.plugins.module_utils import backup_vault
+
+        backup_dynamodb.export_table(ddb, args.table, args.dir, source)
+        backup_s3.backup_bucket(s3, args.bucket, args.dir, source, concurrency=args.concurrency)
+        backup_format.write_manifest(args.dir, "bench", [args.table], [args.bucket])
+        backup_format.verify(args.dir)
+        result = {}
+        if args.vault:
+            sent = backup_vault.upload_backup(s3, args.dir, args.vault, f"bench/{os.path.basename(args.dir)}",
+                                              concurrency=args.concurrency)
+            result = {"files": sent["files"], "bytes": sent["bytes"]}
+    elif name == "full-restore":
+        from ansible_collections.strata.aws.plugins.module_utils import backup_vault
+
+        src = args.dir
+        if args.vault:
+            found = backup_vault.find_vault_backup(s3, args.vault, "bench", os.path.basename(args.dir))
+            src = backup_vault.fetch_backups(s3, args.vault, found, args.previous, args.concurrency)["dir"]
+        backup_format.verify(src)
+        restored = backup_dynamodb.restore_table(ddb, src, table=args.target, concurrency=4)
+        objects = backup_s3.restore_bucket(s3, src, bucket=args.target, concurrency=args.concurrency)
+        result = {"items": restored["item_count"], "objects": objects["object_count"]}
     elif name == "raw-get":
         def get(key):
             body = s3.get_object(Bucket=args.bucket, Key=key)["Body"]
@@ -212,7 +242,9 @@ def drive(args):
         args.table, args.bucket, data_bytes = seed(
             args.endpoint, args.items, args.objects, args.object_size, args.large_objects, args.large_size)
         print(f"seeded in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        report(args, work, data_bytes)
+        if not args.vault_only:
+            report(args, work, data_bytes)
+        report_vault(args, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
         if server is not None:
@@ -277,6 +309,52 @@ def report(args, work, data_bytes):
     print_table(args, rows, base_rss, data_bytes, file_bytes, scan_bytes if aws_base else None, aws)
 
 
+def report_vault(args, work):
+    """Whole backups and restores, local against the vault, ``--repeats`` times each."""
+    import statistics
+
+    from ansible_collections.strata.aws.plugins.module_utils.backup_aws import aws_client
+
+    ddb, s3 = aws_client("dynamodb", endpoint_url=args.endpoint), aws_client("s3", endpoint_url=args.endpoint)
+    vault = f"{args.table}-vault"
+    s3.create_bucket(Bucket=vault)
+    s3.put_bucket_versioning(Bucket=vault, VersioningConfiguration={"Status": "Enabled"})
+    times = {(kind, where): [] for kind in ("backup", "restore") for where in ("local", "vault")}
+    counts = {}
+    for run in range(args.repeats):
+        for where in ("local", "vault"):
+            name = f"{where}{run}"
+            backup = work / "vault-bench" / "bench" / name
+            extra = {"vault": vault} if where == "vault" else {}
+            seconds, _rss, _out = run_step(args, "full-backup", dir=backup, concurrency=args.concurrency, **extra)
+            times["backup", where].append(seconds)
+            target = f"{args.table}-r-{name}"
+            ddb.create_table(TableName=target, BillingMode="PAY_PER_REQUEST",
+                             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+            s3.create_bucket(Bucket=target)
+            if where == "vault":
+                shutil.rmtree(backup)  # the restore must come from the vault
+                extra["previous"] = work / "vault-download" / name
+            seconds, _rss, out = run_step(args, "full-restore", dir=backup, target=target,
+                                          concurrency=args.concurrency, **extra)
+            times["restore", where].append(seconds)
+            counts = out
+            print(f"  run {run + 1}, {where}: backup {times['backup', where][-1]:.1f} s, "
+                  f"restore {seconds:.1f} s", file=sys.stderr)
+    print(f"\nbackup vault against local: whole backup (export, copy, manifest, verify"
+          f"; vault: + upload, read back) and whole restore (verify, table, bucket; vault: "
+          f"+ list, download) of {counts.get('items')} items and {counts.get('objects')} objects, "
+          f"{args.repeats} runs each")
+    header = f"{'step':<24} {'median s':>9} {'min s':>7} {'max s':>7} {'items/s (median)':>17}"
+    print(header)
+    print("-" * len(header))
+    for (kind, where), values in times.items():
+        median = statistics.median(values)
+        print(f"{kind + ', ' + where:<24} {median:9.2f} {min(values):7.2f} {max(values):7.2f} "
+              f"{counts.get('items', 0) / median:17.0f}")
+
+
 def print_table(args, rows, base_rss, data_bytes, file_bytes, scan_bytes, aws):
     print(f"\nstrata backup benchmark: {args.items} items ({data_bytes / MIB:.1f} MiB as typed JSON), "
           f"{args.objects} x {args.object_size // 1024} KiB + {args.large_objects} x "
@@ -303,8 +381,10 @@ def main():
     parser.add_argument("--large-size", type=int, default=64 * MIB, help="bytes per large object")
     parser.add_argument("--concurrency", type=int, default=8, help="S3 transfer threads")
     parser.add_argument("--endpoint", help="a running emulator (default: start one in this process)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each backup vault comparison")
+    parser.add_argument("--vault-only", action="store_true", help="only the backup vault against local")
     # Internal: what a measured child process runs.
-    for option in ("--step", "--table", "--bucket", "--dir", "--previous", "--target", "--mode"):
+    for option in ("--step", "--table", "--bucket", "--dir", "--previous", "--target", "--mode", "--vault"):
         parser.add_argument(option, help=argparse.SUPPRESS)
     parser.add_argument("--segments", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -2,6 +2,7 @@
 
     scenario_data.py write | check-deployed | check-partly-torn-down | check-torn-down
                      | check-fresh | check-restored | craft-backups BACKUP_ROOT CRAFTED_ROOT
+                     | check-vault SNAPSHOT_FILE [before|after]
 """
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ TABLE = "molecule-visits-local"
 SITE = "molecule-site-local"
 LOGS = "molecule-logs-local"
 STATE_BUCKET_PREFIX = "molecule-tfstate-"
+VAULT_PREFIX = "molecule-backups-"
+VAULT_LOCK_DAYS = 1  # host_vars/local.yml: backup_vault_object_lock_days
+VAULT_EXPIRATION_DAYS = 2  # backup_vault_expiration_days
 
 ITEMS = [
     {"stat": {"S": "Quantity"}, "viewCount": {"N": "41"}},
@@ -152,7 +156,56 @@ def check_backend_gone(backup_root: str, bootstrap_work_dir: str) -> None:
     print(f"state backend gone; its {manifest['buckets'][0]['object_count']} state objects are in {manifests[-1].parent}")
 
 
-COMMANDS = {"check-backend-gone": check_backend_gone, "write": write, "check-deployed": check_data, "check-restored": check_data, "check-torn-down": check_torn_down,
+def _vault_listing(s3, vault):
+    listing = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=vault):
+        listing.update({o["Key"]: o["ETag"] for o in page.get("Contents", [])})
+    return listing
+
+
+def check_vault(snapshot: str, when: str) -> None:
+    """The backup vault has every property it is created with (versioning, SSE with a bucket
+    key, public access blocked, TLS-only policy, lifecycle rules, Object Lock) and complete
+    backups of the environment; ``before`` a full teardown records what it holds in
+    ``snapshot``, ``after`` it checks that every object is still there, unchanged, next to the
+    state backend's own backup."""
+    s3 = boto3.client("s3", region_name=REGION)
+    vaults = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(VAULT_PREFIX)]
+    assert len(vaults) == 1, f"expected one vault {VAULT_PREFIX}<account id>, found {vaults}"
+    vault = vaults[0]
+    assert s3.get_bucket_versioning(Bucket=vault)["Status"] == "Enabled"
+    rule = s3.get_bucket_encryption(Bucket=vault)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256" and rule["BucketKeyEnabled"], rule
+    block = s3.get_public_access_block(Bucket=vault)["PublicAccessBlockConfiguration"]
+    assert all(block[k] for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")), block
+    statements = json.loads(s3.get_bucket_policy(Bucket=vault)["Policy"])["Statement"]
+    tls = [st for st in statements if st.get("Sid") == "DenyInsecureTransport"]
+    assert tls and tls[0]["Effect"] == "Deny" and tls[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}, statements
+    rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=vault)["Rules"]}
+    assert rules["expire-old-backups"]["Expiration"]["Days"] == VAULT_EXPIRATION_DAYS, rules
+    assert "NoncurrentVersionExpiration" in rules["expire-noncurrent-versions"], rules
+    lock = s3.get_object_lock_configuration(Bucket=vault)["ObjectLockConfiguration"]
+    assert lock["ObjectLockEnabled"] == "Enabled", lock
+    retention = lock["Rule"]["DefaultRetention"]
+    assert (retention["Mode"], retention.get("Days")) == ("GOVERNANCE", VAULT_LOCK_DAYS), lock
+    listing = _vault_listing(s3, vault)
+    manifests = sorted(k for k in listing if k.startswith("local/") and k.endswith("/manifest.json"))
+    assert len(manifests) >= 2, f"expected the two teardowns' backups in {vault}/local/, found {manifests}"
+    held = s3.head_object(Bucket=vault, Key=manifests[-1])
+    assert held.get("ObjectLockMode") == "GOVERNANCE" and held.get("ObjectLockRetainUntilDate"), held
+    if when == "before":
+        Path(snapshot).write_text(json.dumps(listing))
+        print(f"{vault}: {len(listing)} objects, {len(manifests)} backups of local")
+        return
+    before = json.loads(Path(snapshot).read_text())
+    lost = sorted(k for k in before if listing.get(k) != before[k])
+    assert not lost, f"the full teardown removed or changed {len(lost)} objects of the vault: {lost[:5]}"
+    backend = [k for k in listing if k.startswith("state-backend/") and k.endswith("/manifest.json") and k not in before]
+    assert backend, f"the state backend's backup is not in {vault}/state-backend/"
+    print(f"{vault} outlived the state backend: all {len(before)} objects unchanged, plus {backend[0]}")
+
+
+COMMANDS = {"check-vault": check_vault, "check-backend-gone": check_backend_gone, "write": write, "check-deployed": check_data, "check-restored": check_data, "check-torn-down": check_torn_down,
             "check-partly-torn-down": check_partly_torn_down, "check-fresh": check_fresh, "craft-backups": craft_backups}
 
 if __name__ == "__main__":

@@ -9,6 +9,25 @@ resource "aws_s3_bucket" "this" {
   #checkov:skip=CKV2_AWS_62:Nothing consumes S3 event notifications in this stack.
   bucket        = var.bucket
   force_destroy = var.force_destroy
+  # Object Lock can only be switched on when the bucket is created; null leaves it unset.
+  object_lock_enabled = var.object_lock_days == null ? null : true
+}
+
+# Default retention of every new object version (Object Lock, governance mode): until it
+# ends, no version can be deleted or overwritten without s3:BypassGovernanceRetention.
+resource "aws_s3_bucket_object_lock_configuration" "this" {
+  count = var.object_lock_days == null ? 0 : 1
+
+  bucket = aws_s3_bucket.this.id
+
+  rule {
+    default_retention {
+      mode = "GOVERNANCE"
+      days = var.object_lock_days
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.this]
 }
 
 resource "aws_s3_bucket_ownership_controls" "this" {

@@ -78,3 +78,14 @@ variable "policy_documents" {
   default     = []
   nullable    = false
 }
+
+variable "object_lock_days" {
+  description = "S3 Object Lock: days each new object version is retained (governance mode) after it is written; null for no Object Lock. Can only be switched on when the bucket is created."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.object_lock_days == null ? true : var.object_lock_days >= 1 && floor(var.object_lock_days) == var.object_lock_days
+    error_message = "object_lock_days must be null (no Object Lock) or a whole number of days, at least 1."
+  }
+}

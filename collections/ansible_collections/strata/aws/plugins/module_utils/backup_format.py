@@ -368,6 +368,12 @@ def load_manifest(src):
         manifest = read_json(path)
     except ValueError as exc:
         raise BackupError(f"{path} is not valid JSON: {exc}") from exc
+    return check_manifest(manifest, path)
+
+
+def check_manifest(manifest, path):
+    """``manifest`` (parsed JSON) when it is a readable strata backup manifest; ``path`` names
+    it in the errors (a file, or an S3 URI for a backup in the vault)."""
     if not isinstance(manifest, dict):
         raise BackupError(f"{path} is not a backup manifest (not a JSON object)")
     found = (manifest.get("format"), manifest.get("format_version"))
@@ -695,11 +701,22 @@ def find_backup(root, env, name=None, purpose="restore"):
         raise BackupError(f"purpose {purpose!r}: expected one of {', '.join(PURPOSES)}")
     env_dir = env_backup_dir(root, env)
     complete, ignored = list_backups(root, env)
+    named = _named_backup(root, env, name) if name else None
+    return choose_backup(env, env_dir, complete, ignored, named, purpose)
+
+
+def choose_backup(env, env_dir, complete, ignored, named=None, purpose="restore"):
+    """The selection rules ``find_backup`` applies, for any source of backups (a backup root
+    on disk, or the vault in S3): ``complete`` (newest first, each ``{name, created, path,
+    manifest}``), ``ignored``, and ``named``, the ``(entry, manifest)`` of the backup asked for
+    by name (None: the latest). ``env_dir`` is where the backups of ``env`` are listed."""
+    if purpose not in PURPOSES:
+        raise BackupError(f"purpose {purpose!r}: expected one of {', '.join(PURPOSES)}")
     backups = [{k: b[k] for k in ("name", "created", "path")} for b in complete]
     result = {"dir": "", "name": "", "manifest": {}, "backups": backups, "ignored": ignored, "env_dir": env_dir,
               "resources": []}
-    if name:
-        entry, manifest = _named_backup(root, env, name)
+    if named:
+        entry, manifest = named
     elif complete:
         entry, manifest = complete[0], complete[0]["manifest"]
     elif purpose == "reuse":
@@ -712,7 +729,7 @@ def find_backup(root, env, name=None, purpose="restore"):
             env_dir=env_dir,
             ignored=ignored,
         )
-    newest_first = [entry] if name else complete
+    newest_first = [entry] if named else complete
     resources, seen = [], set()
     for backup in newest_first:
         held = backup["manifest"] if "manifest" in backup else manifest

@@ -21,7 +21,12 @@ description:
     directory directly inside C(<root>/<env>); an absolute path elsewhere or a C(..) that
     leaves it is refused, and so is a backup that is incomplete or whose manifest belongs to
     another environment.
-  - Makes no AWS request and changes nothing.
+  - With O(vault), the same rules choose among the backups of O(env) in the backup vault,
+    C(s3://<vault>/<env>/<name>/). A backup there is complete when its C(manifest.json) is (it
+    is uploaded last); a O(name) must be a backup's name. With O(download_to), every backup the
+    chosen resources come from is downloaded into C(<download_to>/<env>/<name>/) and the paths
+    returned are those of the copies, ready for M(strata.aws.backup_verify) and the restores.
+  - Without O(vault), makes no AWS request; it never changes anything in AWS.
 version_added: 0.2.0
 author: strata maintainers (@strata-deploy)
 options:
@@ -47,6 +52,19 @@ options:
     type: str
     choices: [restore, reuse]
     default: restore
+  vault:
+    description:
+      - The backup vault's bucket; the backups are then listed and read there instead of under O(root).
+    type: str
+  download_to:
+    description:
+      - With O(vault), a local directory to download the chosen backups into (for a restore).
+    type: path
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - strata.aws.aws_connection
 notes:
   - Supports check mode, where it does the same.
   - Directories of C(<root>/<env>) that are not complete backups of O(env) are listed in
@@ -70,6 +88,14 @@ EXAMPLES = r"""
     root: backups
     env: dev
     name: 20250101T000000Z
+
+- name: Choose the latest complete backup of dev in the vault and download what it needs
+  strata.aws.backup_find:
+    root: backups
+    env: dev
+    vault: strata-backups-123456789012
+    download_to: /tmp/strata-restore
+  register: chosen
 
 - name: Find the last backup to reuse unchanged objects from, if any
   strata.aws.backup_find:
@@ -156,20 +182,38 @@ resources:
   returned: always
   type: list
   elements: dict
+vault_dir:
+  description: With O(vault), the S3 URI of the chosen backup in the vault.
+  returned: when vault is set
+  type: str
+  sample: s3://strata-backups-123456789012/dev/20250101T000000Z
+downloaded:
+  description: With O(vault) and O(download_to), the names of the backups downloaded.
+  returned: when vault and download_to are set
+  type: list
+  elements: str
+  sample: [20250101T000000Z]
 env_dir:
-  description: Absolute path of C(<root>/<env>).
+  description: Absolute path of C(<root>/<env>) (with O(vault), C(s3://<vault>/<env>), or its local copy with O(download_to)).
   returned: always
   type: str
   sample: /srv/strata/backups/dev
 """
 
-from ansible_collections.strata.aws.plugins.module_utils.aws_module import run
+from ansible_collections.strata.aws.plugins.module_utils.aws_module import client, run
 from ansible_collections.strata.aws.plugins.module_utils.backup_format import PURPOSES, find_backup
+from ansible_collections.strata.aws.plugins.module_utils.backup_vault import fetch_backups, find_vault_backup
 
 
 def choose(module):
     params = module.params
-    result = find_backup(params["root"], params["env"], params["name"], params["purpose"])
+    if params["vault"]:
+        s3 = client(module, "s3")
+        result = find_vault_backup(s3, params["vault"], params["env"], params["name"], params["purpose"])
+        if params["download_to"] and result["dir"]:
+            result = fetch_backups(s3, params["vault"], result, params["download_to"])
+    else:
+        result = find_backup(params["root"], params["env"], params["name"], params["purpose"])
     for ignored in result["ignored"]:
         if ignored["kind"] == "foreign":
             module.warn(f"{result['env_dir']}/{ignored['name']} is not used: {ignored['reason']}")
@@ -183,9 +227,10 @@ def main():
             "env": {"type": "str", "required": True},
             "name": {"type": "str"},
             "purpose": {"type": "str", "choices": list(PURPOSES), "default": "restore"},
+            "vault": {"type": "str"},
+            "download_to": {"type": "path"},
         },
         choose,
-        aws=False,
     )
 
 

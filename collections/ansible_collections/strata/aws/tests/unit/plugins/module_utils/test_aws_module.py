@@ -93,7 +93,9 @@ def test_retries_below_zero_fail_naming_the_parameter(tmp_path, module, args):
 
 
 def test_local_file_modules_take_no_aws_option(tmp_path):
-    result = run_module(tmp_path, "strata.aws.backup_find", {"root": str(tmp_path), "env": "dev", "region": "us-east-1"})
+    # backup_manifest reads local files only (backup_find takes AWS options for the vault).
+    result = run_module(tmp_path, "strata.aws.backup_manifest",
+                        {"dest": str(tmp_path), "env": "dev", "tables": ["t"], "region": "us-east-1"})
     assert result["failed"] is True
     assert "Unsupported parameters" in result["msg"] and "region" in result["msg"]
 
