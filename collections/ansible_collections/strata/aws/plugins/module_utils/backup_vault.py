@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The backup vault: strata backups kept in an S3 bucket, in the layout they have on disk.
 
 A backup ``<root>/<set>/<name>/<file>`` is ``s3://<vault>/<set>/<name>/<file>`` in the vault

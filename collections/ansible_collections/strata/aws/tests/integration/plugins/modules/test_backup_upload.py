@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """strata.aws.backup_upload and strata.aws.backup_find with a vault, run by ansible against the
 emulator: a backup goes into the vault manifest last and is verified there; the vault's
 backups are chosen by the same rules as local ones, downloaded, and verify as the original."""

@@ -1,3 +1,6 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """module_utils/backup_vault.py without an emulator: the vault's backups are chosen by the
 same rules as those of a backup root (one implementation, backup_format.choose_backup), the
 upload order puts the manifest last, and a read-back that differs is named. The vault is a
