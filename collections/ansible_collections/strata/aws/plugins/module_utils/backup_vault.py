@@ -113,8 +113,7 @@ def upload_backup(s3, src, bucket, prefix, concurrency=8, check_mode=False):
                               ChecksumAlgorithm="SHA256", ChecksumSHA256=_b64(digest))
 
         # Every file but the manifest in parallel; the manifest only once they are all in.
-        for _ in ordered_map(put, files[:-1], concurrency):
-            pass
+        list(ordered_map(put, files[:-1], concurrency))
         put(MANIFEST)
         uploaded = len(files)
     problems = []
@@ -220,8 +219,7 @@ def download_backup(s3, bucket, env, name, dest, concurrency=8):
             s3.download_fileobj(bucket, prefix + rel, out)
 
     ordered = sorted(r for r in rels if r != MANIFEST)
-    for _ in ordered_map(get, ordered, concurrency):
-        pass
+    list(ordered_map(get, ordered, concurrency))
     if MANIFEST in rels:
         get(MANIFEST)
     load_manifest(target)

@@ -19,7 +19,7 @@ description:
   - A backup the vault already holds with the same manifest is verified again, not uploaded; one
     with another manifest is refused (a backup is written once).
 version_added: 0.3.0
-author: strata maintainers
+author: strata maintainers (@strata-deploy)
 options:
   src:
     description: A complete backup directory (one with a C(manifest.json)).
@@ -44,7 +44,7 @@ extends_documentation_fragment:
   - strata.aws.aws_connection
 notes:
   - Supports check mode, where nothing is uploaded and a backup already in the vault is only compared by its manifest.
-  - IAM actions: s3:PutObject, s3:GetObject (HeadObject), s3:ListBucket on the vault.
+  - 'IAM actions: s3:PutObject, s3:GetObject (HeadObject), s3:ListBucket on the vault.'
 seealso:
   - module: strata.aws.backup_find
 """

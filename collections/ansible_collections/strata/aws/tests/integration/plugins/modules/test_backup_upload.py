@@ -71,7 +71,6 @@ def test_upload_verify_find_download(stack_backup, vault, tmp_path):
                          {"root": str(tmp_path), "env": "local", "vault": vault, "name": "../../etc"})
     assert outside["failed"] is True and "not inside" in outside["msg"], outside
 
-
     # A different backup under the same name is refused; so is an incomplete one.
     other = tmp_path / "other"
     shutil.copytree(stack_backup, other)
