@@ -93,9 +93,13 @@ unit: setup browser-deps ## pytest: modules, emulator, Lambda handler, the site 
 browser-deps: ## install Chromium and chromedriver from the distribution (apt), only if missing
 	sh tools/ci/browser_deps.sh
 
-molecule: setup ## molecule scenarios, each against an emulator of its own on a free port
+# The scenarios run side by side (tools/ci/molecule_all.py; each line is prefixed with its
+# scenario): most of their time is spent waiting on Terraform and the emulator, so together
+# they take little more than the longest alone. MOLECULE_ARGS=--serial runs them one by one,
+# MOLECULE_ARGS=day2 one scenario.
+molecule: setup ## molecule scenarios side by side, each against an emulator of its own on a free port
 	STRATA_MOLECULE_PORT=$$($(FREE_PORT)) STRATA_MOLECULE_PORT_TEARDOWN=$$($(FREE_PORT)) STRATA_MOLECULE_PORT_DAY2=$$($(FREE_PORT)) \
-	  $(BIN)/molecule test --all
+	  $(BIN)/python tools/ci/molecule_all.py $(MOLECULE_ARGS)
 
 bench-deploy: setup ## time a no-op deploy and --check against bare terraform init + plan (not a test)
 	$(BIN)/python tools/bench/bench_deploy.py $(BENCH_DEPLOY_ARGS)
