@@ -23,6 +23,10 @@ def test_the_last_deploy_reports_its_urls_and_that_no_layer_changed(work_dir, st
         assert (layer["add"], layer["change"], layer["destroy"], layer["changed"]) == (0, 0, 0, False), (name, layer)
         assert layer["line"].startswith(name)
     assert report["layers_changed"] is False
+    # A redeploy plans the later layers side by side with the bootstrap's plan, and they use
+    # those plans: their working copies were unchanged and nothing was applied in between.
+    assert {name: layer["planned_ahead"] for name, layer in report["layers"].items()} == \
+        {"bootstrap": False, "stateful": True, "stateless": True}
 
 
 def test_the_backup_reports_its_location_and_manifest(work_dir):

@@ -15,11 +15,16 @@ import json
 import os
 import re
 import shutil
+import threading
 import time
+import zipfile
 
 from ansible_collections.strata.deploy.plugins.module_utils import terraform_plan as tp
 
 PLAN_FILE = "strata.tfplan"
+# A plan made side by side with an earlier layer's run (see plan_ahead), and its record.
+AHEAD_PLAN = "strata.ahead.tfplan"
+AHEAD_RECORD = "strata.ahead.json"
 INIT_STAMP = os.path.join(".terraform", "strata-init.sha256")
 _MODULE_SOURCE = re.compile(r'^\s*source\s*=\s*"([^"]+)"', re.MULTILINE)
 _LOCK_INFO = re.compile(r"Lock Info:\s*(.*?)(?:\n\n|\Z)", re.DOTALL)
@@ -183,6 +188,113 @@ class Runner:
         return json.loads(out) if out.strip() else {}
 
 
+def plan_state(plan_path):
+    """The state a saved plan was made against (the ``tfstate`` member of the plan file, the
+    same JSON ``terraform state pull`` prints), or None when the file does not hold one."""
+    try:
+        with zipfile.ZipFile(plan_path) as plan:
+            return json.loads(plan.read("tfstate"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+
+
+def ahead_fingerprint(work_dir):
+    """Everything a plan of ``work_dir`` depends on besides the remote states: the
+    configuration, the input variables, the backend, the lock file, the last init and the
+    modules beside it. A plan made ahead is used only while this is unchanged."""
+    digest = hashlib.sha256()
+    modules = os.path.join(os.path.dirname(work_dir.rstrip("/")), "modules")
+    paths = [os.path.join(work_dir, name) for name in sorted(os.listdir(work_dir))
+             if name.endswith((".tf", ".tfvars.json")) or name == ".terraform.lock.hcl"]
+    paths.append(os.path.join(work_dir, INIT_STAMP))
+    for root, dirs, files in os.walk(modules):
+        dirs.sort()
+        paths += [os.path.join(root, name) for name in sorted(files)]
+    for path in paths:
+        digest.update(os.path.relpath(path, os.path.dirname(work_dir.rstrip("/"))).encode() + b"\0")
+        if os.path.isfile(path):
+            with open(path, "rb") as handle:
+                digest.update(handle.read())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _discard_ahead(work_dir):
+    for name in (AHEAD_PLAN, AHEAD_RECORD):
+        path = os.path.join(work_dir, name)
+        if os.path.exists(path):
+            os.remove(path)
+
+
+def _plan_one_ahead(execute, terraform, layer, lock_timeout, ahead_id):
+    """Plan one later layer in its own working copy, as it stands, into AHEAD_PLAN. Never
+    raises: a layer that cannot be planned yet (no working copy, no inputs, a lock held, a
+    predecessor missing) is simply planned again in its own turn."""
+    work_dir = layer["work_dir"]
+    record = {"id": ahead_id, "layer": layer["layer"], "rc": None}
+    _discard_ahead(work_dir)
+    if not all(os.path.exists(os.path.join(work_dir, name))
+               for name in ("backend.tf", "strata.auto.tfvars.json", INIT_STAMP)):
+        return dict(record, skipped="no working copy from an earlier run")
+    try:
+        if layer.get("source_dir"):
+            sync_config(layer["source_dir"], work_dir)
+        tf = Runner(lambda argv: execute(argv, cwd=work_dir), terraform, work_dir, layer["layer"], lock_timeout)
+        if needs_init(work_dir):
+            return dict(record, skipped="needs init")
+        record["fingerprint"] = ahead_fingerprint(work_dir)
+        started = time.monotonic()
+        rc, _unused = tf("plan", "-input=false", "-no-color", "-detailed-exitcode", f"-lock-timeout={lock_timeout}s",
+                         f"-out={AHEAD_PLAN}", ok=(0, 2))
+        record.update(rc=rc, seconds=round(time.monotonic() - started, 1))
+    except (TerraformError, OSError) as exc:
+        _discard_ahead(work_dir)
+        return dict(record, skipped=getattr(exc, "msg", str(exc))[:300])
+    with open(os.path.join(work_dir, AHEAD_RECORD), "w", encoding="utf-8") as handle:
+        json.dump(record, handle)
+    return record
+
+
+def plan_ahead(execute, terraform, layers, lock_timeout, ahead_id):
+    """Start a plan of each of ``layers`` (``layer``, ``work_dir``, ``source_dir``) in a thread
+    of its own; returns the threads and their results (joined by :func:`finish_ahead`).
+    ``execute(argv, cwd=...)`` must be safe to call from several threads."""
+    results = [None] * len(layers)
+
+    def work(index, layer):
+        results[index] = _plan_one_ahead(execute, terraform, layer, lock_timeout, ahead_id)
+
+    threads = [threading.Thread(target=work, args=(index, layer), daemon=True) for index, layer in enumerate(layers)]
+    for thread in threads:
+        thread.start()
+    return threads, results
+
+
+def finish_ahead(started):
+    threads, results = started
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def take_ahead(work_dir, ahead_id):
+    """The exit code of a plan made ahead in this run (``ahead_id``) of this working copy as it
+    is now, with the plan moved to PLAN_FILE; None (and the plan discarded) otherwise."""
+    path = os.path.join(work_dir, AHEAD_RECORD)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            record = json.load(handle)
+    except (OSError, ValueError):
+        record = {}
+    usable = (ahead_id and record.get("id") == ahead_id and record.get("rc") in (0, 2)
+              and os.path.exists(os.path.join(work_dir, AHEAD_PLAN))
+              and record.get("fingerprint") == ahead_fingerprint(work_dir))
+    if usable:
+        os.replace(os.path.join(work_dir, AHEAD_PLAN), os.path.join(work_dir, PLAN_FILE))
+    _discard_ahead(work_dir)
+    return record["rc"] if usable else None
+
+
 def data_loss_refusal(layer, summary, allow_replace):
     """The message refusing a plan that destroys or replaces a table or bucket holding data,
     or None when there is none or every such resource is in ``allow_replace``."""
@@ -197,7 +309,8 @@ def data_loss_refusal(layer, summary, allow_replace):
 
 
 def run(execute, terraform, work_dir, layer, state="present", check_mode=False, lock_timeout=300,
-        force_init=False, targets=(), source_dir=None, modules_dir=None, guard_data=None, allow_replace=()):
+        force_init=False, targets=(), source_dir=None, modules_dir=None, guard_data=None, allow_replace=(),
+        ahead=(), ahead_id="", ahead_ok=True):
     """Run the layer in ``work_dir``: ``present`` plans and applies, ``absent`` plans a destroy
     and applies it, ``read`` reads the state only, ``migrate`` moves the state to the backend
     that ``backend.tf`` now names (``init -migrate-state -force-copy``). In check mode nothing
@@ -208,6 +321,14 @@ def run(execute, terraform, work_dir, layer, state="present", check_mode=False, 
     ``present`` by default); a destroy (``absent``) is guarded by its callers instead.
     With ``source_dir`` the layer's configuration is first brought into ``work_dir``, and with
     ``modules_dir`` the modules into ``<work_dir>/../modules`` (see :func:`sync_config`).
+
+    Plans side by side: with ``ahead`` (later layers: ``layer``, ``work_dir``, ``source_dir``) and
+    ``ahead_id`` (one per playbook run), an apply also plans those layers, as their working copies
+    stand, while its own plan runs (``execute`` then takes ``cwd=``). A later run of such a layer
+    with the same ``ahead_id`` and ``ahead_ok`` (nothing applied since) uses that plan instead of
+    planning again when its working copy is unchanged (:func:`ahead_fingerprint`) and the plan
+    changes nothing (or, in check mode, always): the usual no-op redeploy pays for the three
+    plans side by side, not one after another.
 
     Returns ``changed``, ``action``, ``summary`` (see terraform_plan.summarize_plan; for
     ``read`` only the resources), ``outputs``, ``resources`` (managed resources in the state
@@ -252,15 +373,27 @@ def run(execute, terraform, work_dir, layer, state="present", check_mode=False, 
                       summary={"add": 0, "change": 0, "destroy": 0, "replace": 0, "move": 0, "changes": [],
                                "data_loss": [], "prior_resources": len(resources)})
     else:
+        started_ahead = plan_ahead(execute, terraform, list(ahead), lock_timeout, ahead_id) \
+            if ahead and ahead_id and state == "present" else None
         try:
-            args = ["plan", "-input=false", "-no-color", "-detailed-exitcode", f"-lock-timeout={lock_timeout}s",
-                    f"-out={PLAN_FILE}"] + (["-destroy"] if state == "absent" else []) + \
-                [f"-target={target}" for target in targets]
-            rc, _unused = tf(*args, ok=(0, 2))
+            rc = None
+            if state == "present" and not targets and ahead_ok:
+                rc = take_ahead(work_dir, ahead_id)
+                if rc == 2 and not check_mode:
+                    rc = None  # an apply plans afresh: the guard and the apply see this moment's plan
+            else:
+                _discard_ahead(work_dir)
+            result["planned_ahead"] = rc is not None
+            if rc is None:
+                args = ["plan", "-input=false", "-no-color", "-detailed-exitcode", f"-lock-timeout={lock_timeout}s",
+                        f"-out={PLAN_FILE}"] + (["-destroy"] if state == "absent" else []) + \
+                    [f"-target={target}" for target in targets]
+                rc, _unused = tf(*args, ok=(0, 2))
             if rc == 0:
                 # No change at all (resources or outputs): nothing to apply or guard, and the
-                # raw state (state pull) says what `show -json` would, at a fraction of its cost.
-                raw = tf.state_pull()
+                # state the plan was made against (in the plan file, else `state pull`) says
+                # what `show -json` would, at a fraction of its cost.
+                raw = plan_state(plan_path) or tf.state_pull()
                 plan = {}
                 summary = dict(_EMPTY_SUMMARY, changes=[], data_loss=[],
                                prior_resources=len(tp.raw_state_resources(raw)), outputs=tp.raw_state_outputs(raw))
@@ -283,6 +416,8 @@ def run(execute, terraform, work_dir, layer, state="present", check_mode=False, 
         finally:
             if os.path.exists(plan_path):
                 os.remove(plan_path)
+            if started_ahead:
+                result["ahead"] = finish_ahead(started_ahead)
         if resources is None:
             resources = tp.state_resources(plan.get("prior_state"))
         result.update(

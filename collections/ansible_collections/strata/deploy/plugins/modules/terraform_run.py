@@ -84,6 +84,35 @@ options:
     type: list
     elements: str
     default: []
+  ahead:
+    description:
+      - Later layers to plan side by side with this one's plan (O(state=present) with O(ahead_id) only), each in
+        its working copy as an earlier run left it. Their own runs later in the same playbook use such a plan
+        (O(ahead_id), O(ahead_ok)) when their working copy did not change and the plan changes nothing, or in check
+        mode. A layer that cannot be planned yet is skipped silently and plans in its own turn.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      layer:
+        description: The layer's name.
+        type: str
+        required: true
+      work_dir:
+        description: Its working copy.
+        type: path
+        required: true
+      source_dir:
+        description: Its configuration, brought into the working copy before the plan.
+        type: path
+  ahead_id:
+    description: One value per playbook run that plans ahead; empty never uses or makes a plan ahead.
+    type: str
+    default: ''
+  ahead_ok:
+    description: False when something was applied since the plans ahead were made (they may be stale then).
+    type: bool
+    default: true
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:
@@ -164,6 +193,17 @@ locked:
   description: On failure, whether it failed because another run holds the state lock (retry later).
   returned: failure
   type: bool
+planned_ahead:
+  description: Whether this run used a plan made ahead (O(ahead_id)) instead of planning itself.
+  returned: when O(state=present) or O(state=absent)
+  type: bool
+ahead:
+  description: >-
+    For each layer of O(ahead): C(layer), C(id), C(rc) (the plan's exit code: 0 no change, 2 changes; null when
+    it was not planned), C(seconds), C(fingerprint), and C(skipped) with the reason when it was not planned.
+  returned: when O(ahead) planned layers
+  type: list
+  elements: dict
 commands:
   description: The Terraform commands run, in order (first word only).
   returned: always
@@ -191,14 +231,22 @@ def main():
             "allow_replace": {"type": "list", "elements": "str", "default": []},
             "source_dir": {"type": "path"},
             "modules_dir": {"type": "path"},
+            "ahead": {"type": "list", "elements": "dict", "default": [], "options": {
+                "layer": {"type": "str", "required": True},
+                "work_dir": {"type": "path", "required": True},
+                "source_dir": {"type": "path"}}},
+            "ahead_id": {"type": "str", "default": ""},
+            "ahead_ok": {"type": "bool", "default": True},
         },
         supports_check_mode=True,
     )
     params = module.params
 
-    def execute(argv):
+    def execute(argv, cwd=None):
+        # Called from several threads when layers plan side by side: run_command passes cwd and
+        # the environment to the child process only, never changing this process's own.
         environ = {str(key): str(value) for key, value in params["environment"].items()}
-        return module.run_command(argv, cwd=params["project_path"], environ_update=dict(environ, TF_IN_AUTOMATION="1"))
+        return module.run_command(argv, cwd=cwd or params["project_path"], environ_update=dict(environ, TF_IN_AUTOMATION="1"))
 
     try:
         result = run(execute, params["binary_path"], params["project_path"], params["layer"],
@@ -206,7 +254,8 @@ def main():
                      lock_timeout=params["lock_timeout"], force_init=params["force_init"],
                      targets=params["targets"], source_dir=params["source_dir"],
                      modules_dir=params["modules_dir"], guard_data=params["guard_data"],
-                     allow_replace=params["allow_replace"])
+                     allow_replace=params["allow_replace"], ahead=params["ahead"],
+                     ahead_id=params["ahead_id"], ahead_ok=params["ahead_ok"])
     except TerraformError as exc:
         module.fail_json(msg=exc.msg, **exc.details)
     module.exit_json(**result)
