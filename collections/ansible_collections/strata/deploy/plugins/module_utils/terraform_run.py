@@ -92,6 +92,29 @@ def sync_config(source_dir, work_dir):
     return changed
 
 
+def write_files(work_dir, files):
+    """Write the files strata generates for the working copy (``{name: text}``: ``backend.tf``,
+    the input variables), each only when its bytes differ. Returns the names written."""
+    os.makedirs(work_dir, mode=0o750, exist_ok=True)
+    written = []
+    for name, text in sorted((files or {}).items()):
+        if os.path.basename(name) != name or name in ("", ".", ".."):
+            raise TerraformError(f"files: {name!r} is not a file name in the working copy (expected a name such as backend.tf).")
+        path = os.path.join(work_dir, name)
+        data = text.encode("utf-8")
+        if os.path.isfile(path) and not os.path.islink(path):
+            with open(path, "rb") as handle:
+                if handle.read() == data:
+                    continue
+        tmp = path + ".strata-tmp"
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o640)
+        os.replace(tmp, path)
+        written.append(name)
+    return written
+
+
 def sync_tree(source_dir, dest_dir):
     """Mirror a directory of modules (``*.tf`` files, one level of module directories)."""
     changed = []
@@ -310,7 +333,7 @@ def data_loss_refusal(layer, summary, allow_replace):
 
 def run(execute, terraform, work_dir, layer, state="present", check_mode=False, lock_timeout=300,
         force_init=False, targets=(), source_dir=None, modules_dir=None, guard_data=None, allow_replace=(),
-        ahead=(), ahead_id="", ahead_ok=True):
+        ahead=(), ahead_id="", ahead_ok=True, files=None):
     """Run the layer in ``work_dir``: ``present`` plans and applies, ``absent`` plans a destroy
     and applies it, ``read`` reads the state only, ``migrate`` moves the state to the backend
     that ``backend.tf`` now names (``init -migrate-state -force-copy``). In check mode nothing
@@ -320,7 +343,8 @@ def run(execute, terraform, work_dir, layer, state="present", check_mode=False, 
     anything is applied unless its address is in ``allow_replace`` (``guard_data``, on for
     ``present`` by default); a destroy (``absent``) is guarded by its callers instead.
     With ``source_dir`` the layer's configuration is first brought into ``work_dir``, and with
-    ``modules_dir`` the modules into ``<work_dir>/../modules`` (see :func:`sync_config`).
+    ``modules_dir`` the modules into ``<work_dir>/../modules`` (see :func:`sync_config`);
+    ``files`` (``{name: text}``, such as ``backend.tf``) are written into it when they differ.
 
     Plans side by side: with ``ahead`` (later layers: ``layer``, ``work_dir``, ``source_dir``) and
     ``ahead_id`` (one per playbook run), an apply also plans those layers, as their working copies
@@ -335,9 +359,9 @@ def run(execute, terraform, work_dir, layer, state="present", check_mode=False, 
     after the run, with the names of those holding data), ``initialised`` and ``commands``.
     """
     started = time.monotonic()
-    synced = []
+    synced = write_files(work_dir, files) if files else []
     if source_dir:
-        synced = sync_config(source_dir, work_dir)
+        synced += sync_config(source_dir, work_dir)
     if modules_dir:
         synced += sync_tree(modules_dir, os.path.join(os.path.dirname(work_dir.rstrip("/")), "modules"))
     tf = Runner(execute, terraform, work_dir, layer, lock_timeout)

@@ -84,6 +84,12 @@ options:
     type: list
     elements: str
     default: []
+  files:
+    description:
+      - Files strata generates for the working copy, C({name: text}) (C(backend.tf), the input variables), written
+        into O(project_path) (created if missing) when their bytes differ, also in check mode (the working copy is
+        scratch that a plan needs). Names only, no directories. Never put credentials here.
+    type: dict
   ahead:
     description:
       - Later layers to plan side by side with this one's plan (O(state=present) with O(ahead_id) only), each in
@@ -235,6 +241,7 @@ def main():
                 "layer": {"type": "str", "required": True},
                 "work_dir": {"type": "path", "required": True},
                 "source_dir": {"type": "path"}}},
+            "files": {"type": "dict"},
             "ahead_id": {"type": "str", "default": ""},
             "ahead_ok": {"type": "bool", "default": True},
         },
@@ -255,7 +262,7 @@ def main():
                      targets=params["targets"], source_dir=params["source_dir"],
                      modules_dir=params["modules_dir"], guard_data=params["guard_data"],
                      allow_replace=params["allow_replace"], ahead=params["ahead"],
-                     ahead_id=params["ahead_id"], ahead_ok=params["ahead_ok"])
+                     ahead_id=params["ahead_id"], ahead_ok=params["ahead_ok"], files=params["files"])
     except TerraformError as exc:
         module.fail_json(msg=exc.msg, **exc.details)
     module.exit_json(**result)

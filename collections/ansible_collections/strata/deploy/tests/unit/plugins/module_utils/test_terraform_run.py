@@ -217,3 +217,31 @@ def test_a_destroy_is_not_refused_by_the_apply_guard(work):
     fake = FakeTerraform(work, REPLACE_TABLE)
     tr.run(fake, "terraform", str(work), "stateful", state="absent")
     assert "apply" in fake.calls
+
+
+def test_generated_files_are_written_once_and_only_by_name(tmp_path):
+    work = tmp_path / "work" / "stateful"
+    files = {"backend.tf": 'terraform {\n  backend "local" {}\n}\n', "strata.auto.tfvars.json": '{\n    "env": "dev"\n}\n'}
+    assert tr.write_files(str(work), files) == ["backend.tf", "strata.auto.tfvars.json"]
+    assert (work / "backend.tf").read_text() == files["backend.tf"]
+    assert oct((work / "backend.tf").stat().st_mode & 0o777) == "0o640"
+    before = (work / "backend.tf").stat().st_mtime_ns
+    assert tr.write_files(str(work), files) == []
+    assert (work / "backend.tf").stat().st_mtime_ns == before
+    assert tr.write_files(str(work), dict(files, **{"strata.auto.tfvars.json": "{}\n"})) == ["strata.auto.tfvars.json"]
+    with pytest.raises(tr.TerraformError, match="not a file name in the working copy"):
+        tr.write_files(str(work), {"../escape.tf": "x"})
+    assert not (tmp_path / "work" / "escape.tf").exists()
+
+
+def test_a_run_writes_its_generated_files_before_terraform_starts(work):
+    seen = {}
+    fake = FakeTerraform(work, NOOP_PLAN)
+
+    def execute(argv):
+        seen.setdefault(argv[1], (work / "strata.auto.tfvars.json").read_text())
+        return fake(argv)
+
+    result = tr.run(execute, "terraform", str(work), "stateful", files={"strata.auto.tfvars.json": '{"env": "dev"}\n'})
+    assert seen["plan"] == '{"env": "dev"}\n'
+    assert "strata.auto.tfvars.json" in result["synced"]
