@@ -374,8 +374,7 @@ def run(execute, terraform, work_dir, layer, state="present", check_mode=False, 
         with open(os.path.join(work_dir, INIT_STAMP), "w", encoding="utf-8") as handle:
             handle.write(init_fingerprint(work_dir) + "\n")
         result.update(changed=True, action="migrate", outputs={}, resources=[],
-                      summary={"add": 0, "change": 0, "destroy": 0, "replace": 0, "move": 0, "changes": [],
-                               "data_loss": [], "prior_resources": 0})
+                      summary=dict(_EMPTY_SUMMARY, changes=[], data_loss=[], prior_resources=0))
     elif state == "drift":
         # A refresh-only plan: what changed outside Terraform. Nothing is applied.
         try:
@@ -388,14 +387,12 @@ def run(execute, terraform, work_dir, layer, state="present", check_mode=False, 
         drift = tp.summarize_drift(plan)
         resources = tp.state_resources(plan.get("prior_state"))
         result.update(changed=False, action="drift", drift=drift, outputs=tp.planned_outputs(plan), resources=resources,
-                      summary={"add": 0, "change": 0, "destroy": 0, "replace": 0, "move": 0, "changes": [],
-                               "data_loss": [], "prior_resources": len(resources)})
+                      summary=dict(_EMPTY_SUMMARY, changes=[], data_loss=[], prior_resources=len(resources)))
     elif state == "read":
         current = tf.state_pull()
         resources = tp.raw_state_resources(current)
         result.update(changed=False, action="read", outputs=tp.raw_state_outputs(current), resources=resources,
-                      summary={"add": 0, "change": 0, "destroy": 0, "replace": 0, "move": 0, "changes": [],
-                               "data_loss": [], "prior_resources": len(resources)})
+                      summary=dict(_EMPTY_SUMMARY, changes=[], data_loss=[], prior_resources=len(resources)))
     else:
         started_ahead = plan_ahead(execute, terraform, list(ahead), lock_timeout, ahead_id) \
             if ahead and ahead_id and state == "present" else None
