@@ -11,6 +11,7 @@
                                            DIR is a complete backup (manifest) of the counter item alone, holding VALUE
     day2_data.py plant-item LAYER          lock a state in the lock table only, as a run configured with dynamodb does; prints the ID
     day2_data.py drop-item LAYER           remove that lock item
+    day2_data.py locks                     per layer: whether a lock item and a .tflock are held, as JSON
     day2_data.py lock-modes WORK_DIR       per layer: the working copy's backend locking, the recorded mode, lineage,
                                            serial, resources; the lock table, its lock items, the .tflock objects; the budget
 """
@@ -60,6 +61,17 @@ def held():
     except s3.exceptions.ClientError:
         lockfile = False
     return {"item": bool(item), "lockfile": lockfile}
+
+
+def locks():
+    """Every layer's lock, wherever it is held (lock table item, .tflock object)."""
+    s3, ddb, bucket = clients()
+    found = {}
+    for layer, key in KEYS.items():
+        item = ddb.get_item(TableName=LOCK_TABLE, Key={"LockID": {"S": f"{bucket}/{key}"}}, ConsistentRead=True).get("Item")
+        listed = s3.list_objects_v2(Bucket=bucket, Prefix=key + ".tflock").get("Contents", [])
+        found[layer] = {"item": bool(item), "lockfile": any(o["Key"] == key + ".tflock" for o in listed)}
+    return found
 
 
 def versions():
@@ -178,6 +190,8 @@ def main(argv):
         ddb.delete_item(TableName=LOCK_TABLE, Key={"LockID": {"S": f"{bucket}/{KEYS[argv[1]]}"}})
     elif command == "lock-modes":
         lock_modes(argv[1])
+    elif command == "locks":
+        print(json.dumps(locks()))
     elif command == "check-unlocked":
         assert held() == {"item": False, "lockfile": False}, held()
     elif command == "delete-public-access-block":
