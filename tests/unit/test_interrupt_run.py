@@ -48,3 +48,23 @@ def test_a_required_process_that_was_not_running_fails(tmp_path):
                              str(script)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "no process named 'terraform'" in result.stdout
+
+
+def test_until_waits_for_the_check_before_the_signal(tmp_path):
+    # The tree writes a marker file 1 s after its line; the signal must come after the file exists.
+    marker = tmp_path / "held"
+    script = _script(tmp_path, f"echo ready\nsleep 1\ntouch {marker}\nsleep 30\n")
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, str(TOOL), "--after", "ready", "--until", f"test -e {marker}",
+                             "--require", "sleep", "--", str(script)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert marker.exists() and time.monotonic() - started >= 1.0
+    assert "sent SIGKILL to" in result.stdout
+
+
+def test_until_that_never_succeeds_before_the_command_ends_fails(tmp_path):
+    script = _script(tmp_path, "echo ready\nsleep 1\n")
+    result = subprocess.run([sys.executable, str(TOOL), "--after", "ready", "--until", "false", "--",
+                             str(script)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "before 'false' succeeded" in result.stdout

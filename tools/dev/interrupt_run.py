@@ -1,10 +1,12 @@
 """Run a command, and interrupt it for real once it reaches a given point.
 
-    python tools/dev/interrupt_run.py --after REGEX [--delay S] [--signal TERM|KILL]
+    python tools/dev/interrupt_run.py --after REGEX [--until CHECK] [--delay S] [--signal TERM|KILL]
         [--require NAME] [--log FILE] -- COMMAND...
 
 The command's output is echoed (and written to --log). When a line matches --after, the
-script waits --delay seconds and sends the signal to every process of the command's
+script runs CHECK (a command line, split like a shell would, no shell) every 0.2 s until it
+exits 0 when --until is given (the point a test needs, such as "a lock is held", whatever
+the machine's load), then waits --delay seconds and sends the signal to every process of the command's
 tree: the command and all its descendants, found through /proc by parent id, whatever
 session or process group they moved to (Ansible's workers start sessions of their own,
 so a process-group kill would leave Terraform running). It exits 0 once the tree is
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -99,7 +102,8 @@ def signal_tree(root: int, sig: int) -> list[tuple[int, str]]:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--after", required=True, help="regular expression of the output line to wait for")
-    parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait after that line")
+    parser.add_argument("--until", default="", help="after that line, a check command to run until it exits 0")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait after that line (and the check)")
     parser.add_argument("--signal", choices=["TERM", "KILL", "INT"], default="KILL")
     parser.add_argument("--require", default="", help="a process name that must be among those signalled")
     parser.add_argument("--log", help="also write the command's output here")
@@ -134,6 +138,15 @@ def main(argv: list[str]) -> int:
             signal_tree(proc.pid, signal.SIGKILL)
         print(f"interrupt_run: the command ended (exit {proc.wait()}) before a line matched {args.after!r}")
         return 1
+    if args.until:
+        check = shlex.split(args.until)
+        while subprocess.run(check, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode != 0:
+            if proc.poll() is not None or time.monotonic() >= deadline:
+                if proc.poll() is None:
+                    signal_tree(proc.pid, signal.SIGKILL)
+                print(f"interrupt_run: the command ended (exit {proc.wait()}) before {args.until!r} succeeded")
+                return 1
+            time.sleep(0.2)
     time.sleep(args.delay)
     if proc.poll() is not None:
         print(f"interrupt_run: the command ended (exit {proc.returncode}) during the {args.delay} s delay")

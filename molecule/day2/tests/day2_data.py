@@ -11,6 +11,7 @@
                                            DIR is a complete backup (manifest) of the counter item alone, holding VALUE
     day2_data.py plant-item LAYER          lock a state in the lock table only, as a run configured with dynamodb does; prints the ID
     day2_data.py drop-item LAYER           remove that lock item
+    day2_data.py locked LAYER...           exit 0 when a lock (item or .tflock) is held on any of these layers' states
     day2_data.py locks                     per layer: whether a lock item and a .tflock are held, as JSON
     day2_data.py lock-modes WORK_DIR       per layer: the working copy's backend locking, the recorded mode, lineage,
                                            serial, resources; the lock table, its lock items, the .tflock objects; the budget
@@ -190,6 +191,9 @@ def main(argv):
         ddb.delete_item(TableName=LOCK_TABLE, Key={"LockID": {"S": f"{bucket}/{KEYS[argv[1]]}"}})
     elif command == "lock-modes":
         lock_modes(argv[1])
+    elif command == "locked":
+        held_now = locks()
+        raise SystemExit(0 if any(any(held_now[layer].values()) for layer in argv[1:]) else 1)
     elif command == "locks":
         print(json.dumps(locks()))
     elif command == "check-unlocked":
