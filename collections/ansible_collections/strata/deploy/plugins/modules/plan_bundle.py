@@ -11,7 +11,7 @@ module: plan_bundle
 short_description: Write or verify the manifest of a strata plan bundle
 description:
   - A plan bundle is a directory holding each layer's saved plan (C(<layer>.tfplan)) and C(manifest.json), written
-    last: the environment and account, and per layer the plan file's sha256, the serial and lineage of the state it
+    last, with the environment and account, and per layer the plan file's sha256, the serial and lineage of the state it
     was planned against, the sha256 of its inputs and its summary, or C(planned after its predecessor) for a layer
     that could not be planned yet.
   - With O(state=present) it writes the manifest (the plan files become read-only). With O(state=verify) it reads

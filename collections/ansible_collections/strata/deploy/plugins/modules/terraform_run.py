@@ -91,7 +91,7 @@ options:
     default: []
   files:
     description:
-      - Files strata generates for the working copy, C({name: text}) (C(backend.tf), the input variables), written
+      - Files strata generates for the working copy, a dict of file name to text (C(backend.tf), the input variables), written
         into O(project_path) (created if missing) when their bytes differ, also in check mode (the working copy is
         scratch that a plan needs). Names only, no directories. Never put credentials here.
     type: dict
