@@ -39,7 +39,7 @@ options:
         without a prompt.
       - C(plan) saves the plan at O(plan_out) (a plan bundle) and returns in RV(bundle) the state's serial and
         lineage and the sha256 of the plan file and of the inputs. Nothing is applied, in check mode or not.
-      - C(apply_plan) applies the reviewed plan O(plan_expect.plan_path) exactly, after checking, before anything
+      - C(apply_plan) applies the reviewed plan (C(plan_path) in O(plan_expect)) exactly, after checking, before anything
         is touched, its sha256, the state's serial and lineage and the inputs against O(plan_expect); it fails with
         a message that says which one differs otherwise. In check mode it only checks.
     type: str

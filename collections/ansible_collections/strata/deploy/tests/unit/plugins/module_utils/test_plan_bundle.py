@@ -65,8 +65,8 @@ def layer(tmp_path):
     return work, bundle
 
 
-def plan_into_bundle(work, bundle, plan_json=UPDATE_PLAN):
-    fake = FakeTerraform(work, plan_json)
+def plan_into_bundle(work, bundle, plan_json=None):
+    fake = FakeTerraform(work, UPDATE_PLAN if plan_json is None else plan_json)
     result = tr.run(fake, "terraform", str(work), "stateful", state="plan", plan_out=str(bundle / "stateful.tfplan"))
     return fake, result
 
