@@ -57,6 +57,7 @@ def run_deploy(*extra: str, check: bool = False, result_format: str = "yaml") ->
         ("stateless_log_retention_days=-5", "stateless_log_retention_days is '-5': expected a retention CloudWatch Logs accepts"),
         ("stateful_logs_expiration_days=-1", "stateful_logs_expiration_days is '-1': expected a whole number of days, at least 1"),
         ("stateful_logs_expiration_days=1.5", "argument 'stateful_logs_expiration_days' is of type str and we were unable to"),
+        ("plan_bundle=plans/none-such", "/plans/none-such): expected a plan bundle directory written by playbooks/plan.yml"),
         ("stateful_price_class=Cheap", "value of stateful_price_class must be one of: PriceClass_100"),
         ("backup_s3_concurrency=0", "backup_s3_concurrency is '0': expected at least 1 transfer at a time"),
         ("stateless_alarm_email=not-mail", "stateless_alarm_email is 'not-mail': expected empty (no notifications) or an e-mail"),

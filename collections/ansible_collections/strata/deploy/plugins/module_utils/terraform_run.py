@@ -19,6 +19,7 @@ import threading
 import time
 import zipfile
 
+from ansible_collections.strata.deploy.plugins.module_utils import plan_bundle as pb
 from ansible_collections.strata.deploy.plugins.module_utils import terraform_plan as tp
 
 PLAN_FILE = "strata.tfplan"
@@ -333,7 +334,7 @@ def data_loss_refusal(layer, summary, allow_replace):
 
 def run(execute, terraform, work_dir, layer, state="present", check_mode=False, lock_timeout=300,
         force_init=False, targets=(), source_dir=None, modules_dir=None, guard_data=None, allow_replace=(),
-        ahead=(), ahead_id="", ahead_ok=True, files=None):
+        ahead=(), ahead_id="", ahead_ok=True, files=None, plan_out=None, plan_expect=None):
     """Run the layer in ``work_dir``: ``present`` plans and applies, ``absent`` plans a destroy
     and applies it, ``read`` reads the state only, ``migrate`` moves the state to the backend
     that ``backend.tf`` now names (``init -migrate-state -force-copy``). In check mode nothing
@@ -388,6 +389,9 @@ def run(execute, terraform, work_dir, layer, state="present", check_mode=False, 
         resources = tp.state_resources(plan.get("prior_state"))
         result.update(changed=False, action="drift", drift=drift, outputs=tp.planned_outputs(plan), resources=resources,
                       summary=dict(_EMPTY_SUMMARY, changes=[], data_loss=[], prior_resources=len(resources)))
+    elif state in ("plan", "apply_plan"):
+        result.update(run_bundle(tf, work_dir, layer, state, check_mode, lock_timeout, plan_out, plan_expect,
+                                 allow_replace))
     elif state == "read":
         current = tf.state_pull()
         resources = tp.raw_state_resources(current)
@@ -450,4 +454,60 @@ def run(execute, terraform, work_dir, layer, state="present", check_mode=False, 
         if result["action"] != "drift" else \
         f"{layer}: drift {len(result['drift'])} resource(s) changed outside Terraform ({result['seconds']} s)"
     result["commands"] = tf.commands
+    return result
+
+
+def bundle_inputs(tf, work_dir):
+    """The sha256 of what a layer's plan depends on besides its state (see plan_bundle.inputs_sha256)."""
+    _unused, out = tf("version", "-json")
+    try:
+        version = json.loads(out).get("terraform_version", out.strip())
+    except ValueError:
+        version = out.strip()
+    return pb.inputs_sha256(ahead_fingerprint(work_dir), version)
+
+
+def run_bundle(tf, work_dir, layer, state, check_mode, lock_timeout, plan_out, plan_expect, allow_replace):
+    """``plan``: save the layer's plan at ``plan_out`` (a plan bundle) with what a later apply must
+    find unchanged: the state's serial and lineage and the inputs' sha256. Nothing is applied.
+    ``apply_plan``: apply the plan file ``plan_expect['plan_path']`` exactly, after checking, before
+    anything is touched, its sha256, the state's serial and lineage and the inputs against
+    ``plan_expect`` (a manifest entry); in check mode only check. A plan that changes nothing is
+    not applied (the state keeps its serial)."""
+    if state == "plan":
+        if not plan_out:
+            raise TerraformError("plan_out is required with state=plan (the plan file's path in the bundle).")
+        serial, lineage = pb.state_identity(tf.state_pull())
+        inputs = bundle_inputs(tf, work_dir)
+        rc, _unused = tf("plan", "-input=false", "-no-color", "-detailed-exitcode", f"-lock-timeout={lock_timeout}s",
+                         f"-out={plan_out}", ok=(0, 2))
+        os.chmod(plan_out, 0o600)
+        plan = tf.show_json(plan_out)
+        summary = tp.summarize_plan(plan)
+        return {"changed": False, "action": "plan", "summary": summary, "outputs": summary["outputs"],
+                "resources": tp.state_resources(plan.get("prior_state")),
+                "bundle": {"layer": layer, "plan_file": plan_out, "sha256": pb.file_sha256(plan_out),
+                           "serial": serial, "lineage": lineage, "inputs_sha256": inputs, "changes": rc == 2}}
+    expect = plan_expect or {}
+    path = expect.get("plan_path")
+    if not path:
+        raise TerraformError("plan_expect.plan_path is required with state=apply_plan (the reviewed plan file).")
+    serial, lineage = pb.state_identity(tf.state_pull())
+    found = {"sha256": pb.file_sha256(path) if os.path.isfile(path) else "missing", "serial": serial,
+             "lineage": lineage, "inputs_sha256": bundle_inputs(tf, work_dir)}
+    refusal = pb.layer_refusal(layer, expect, found)
+    if refusal:
+        raise TerraformError(refusal, bundle_refused=True, expected={k: expect.get(k) for k in found}, found=found)
+    plan = tf.show_json(path)
+    summary = tp.summarize_plan(plan)
+    refusal = data_loss_refusal(layer, summary, allow_replace)
+    if refusal:
+        raise TerraformError(refusal, data_loss=summary["data_loss"], summary=summary)
+    has_changes = bool(expect.get("changes"))
+    result = {"changed": has_changes, "action": "plan" if check_mode else "apply", "summary": summary,
+              "outputs": summary["outputs"], "resources": tp.state_resources(plan.get("prior_state")), "applied": False}
+    if has_changes and not check_mode:
+        tf("apply", "-input=false", "-no-color", "-auto-approve", f"-lock-timeout={lock_timeout}s", path)
+        after = tf.state_pull()
+        result.update(applied=True, outputs=tp.raw_state_outputs(after), resources=tp.raw_state_resources(after))
     return result

@@ -37,8 +37,13 @@ options:
       - C(drift) runs a refresh-only plan and reports in RV(drift) what changed outside Terraform; nothing is applied.
       - C(migrate) moves the state to the backend C(backend.tf) now names (C(init -migrate-state -force-copy)),
         without a prompt.
+      - C(plan) saves the plan at O(plan_out) (a plan bundle) and returns in RV(bundle) the state's serial and
+        lineage and the sha256 of the plan file and of the inputs. Nothing is applied, in check mode or not.
+      - C(apply_plan) applies the reviewed plan (C(plan_path) in O(plan_expect)) exactly, after checking, before anything
+        is touched, its sha256, the state's serial and lineage and the inputs against O(plan_expect); it fails with
+        a message that says which one differs otherwise. In check mode it only checks.
     type: str
-    choices: [present, absent, read, migrate, drift]
+    choices: [present, absent, read, migrate, drift, plan, apply_plan]
     default: present
   binary_path:
     description: The terraform binary.
@@ -86,7 +91,7 @@ options:
     default: []
   files:
     description:
-      - Files strata generates for the working copy, C({name: text}) (C(backend.tf), the input variables), written
+      - Files strata generates for the working copy, a dict of file name to text (C(backend.tf), the input variables), written
         into O(project_path) (created if missing) when their bytes differ, also in check mode (the working copy is
         scratch that a plan needs). Names only, no directories. Never put credentials here.
     type: dict
@@ -111,6 +116,14 @@ options:
       source_dir:
         description: Its configuration, brought into the working copy before the plan.
         type: path
+  plan_out:
+    description: With O(state=plan), where to save the plan file.
+    type: path
+  plan_expect:
+    description:
+      - With O(state=apply_plan), the layer's entry of the plan bundle's manifest (C(sha256), C(serial), C(lineage),
+        C(inputs_sha256), C(changes)) and C(plan_path), the plan file. A plan that changes nothing is not applied.
+    type: dict
   ahead_id:
     description: One value per playbook run that plans ahead; empty never uses or makes a plan ahead.
     type: str
@@ -210,6 +223,16 @@ ahead:
   returned: when O(ahead) planned layers
   type: list
   elements: dict
+bundle:
+  description: >-
+    With O(state=plan): C(layer), C(plan_file), C(sha256), C(serial) and C(lineage) of the state planned against
+    (null without state), C(inputs_sha256) and C(changes) (whether the plan changes anything).
+  returned: when O(state=plan)
+  type: dict
+bundle_refused:
+  description: On failure, whether a reviewed plan was refused (altered, state moved on, inputs differ).
+  returned: failure
+  type: bool
 commands:
   description: The Terraform commands run, in order (first word only).
   returned: always
@@ -227,7 +250,7 @@ def main():
         argument_spec={
             "project_path": {"type": "path", "required": True},
             "layer": {"type": "str", "required": True},
-            "state": {"type": "str", "choices": ["present", "absent", "read", "migrate", "drift"], "default": "present"},
+            "state": {"type": "str", "choices": ["present", "absent", "read", "migrate", "drift", "plan", "apply_plan"], "default": "present"},
             "environment": {"type": "dict", "default": {}, "no_log": True},
             "binary_path": {"type": "path", "default": "terraform"},
             "lock_timeout": {"type": "int", "default": 300},
@@ -243,6 +266,8 @@ def main():
                 "source_dir": {"type": "path"}}},
             "files": {"type": "dict"},
             "ahead_id": {"type": "str", "default": ""},
+            "plan_out": {"type": "path"},
+            "plan_expect": {"type": "dict"},
             "ahead_ok": {"type": "bool", "default": True},
         },
         supports_check_mode=True,
@@ -262,7 +287,8 @@ def main():
                      targets=params["targets"], source_dir=params["source_dir"],
                      modules_dir=params["modules_dir"], guard_data=params["guard_data"],
                      allow_replace=params["allow_replace"], ahead=params["ahead"],
-                     ahead_id=params["ahead_id"], ahead_ok=params["ahead_ok"], files=params["files"])
+                     ahead_id=params["ahead_id"], ahead_ok=params["ahead_ok"], files=params["files"],
+                     plan_out=params["plan_out"], plan_expect=params["plan_expect"])
     except TerraformError as exc:
         module.fail_json(msg=exc.msg, **exc.details)
     module.exit_json(**result)

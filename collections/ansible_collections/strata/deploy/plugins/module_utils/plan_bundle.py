@@ -1,0 +1,168 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Plan bundles: the reviewed plans of one environment, in a directory with a manifest.
+
+``playbooks/plan.yml`` saves each layer's plan file (``<layer>.tfplan``) into the bundle and
+writes ``manifest.json`` last: per layer the plan file's sha256, the serial and lineage of the
+state it was planned against, the sha256 of its inputs and the summary; for the whole bundle the
+environment and the account. ``playbooks/deploy.yml -e plan_bundle=<dir>`` checks all of it
+before anything is applied (:func:`verify_bundle`, :func:`layer_refusal`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+MANIFEST = "manifest.json"
+FORMAT = "strata-plan-bundle/1"
+PLANNED = "planned"
+AFTER_PREDECESSOR = "planned after its predecessor"
+
+
+class BundleError(Exception):
+    """A bundle that must not be used, with the message the user should read."""
+
+    def __init__(self, msg):
+        super().__init__(msg)
+        self.msg = msg
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def inputs_sha256(fingerprint, terraform_version):
+    """The inputs of a layer's plan: the working copy's fingerprint (configuration, input
+    variables, backend, provider lock file, modules) and the Terraform version."""
+    return hashlib.sha256(f"{fingerprint}\0{terraform_version}".encode()).hexdigest()
+
+
+def state_identity(state):
+    """``(serial, lineage)`` of a state document (``terraform state pull``); ``(None, None)`` without state."""
+    state = state or {}
+    return state.get("serial"), state.get("lineage")
+
+
+def layer_refusal(layer, expected, found):
+    """The message refusing to apply a layer's reviewed plan, or None when it may be applied.
+    ``expected`` is the manifest's entry, ``found`` the same keys as they are now
+    (``sha256``, ``serial``, ``lineage``, ``inputs_sha256``)."""
+    why = []
+    if found.get("sha256") != expected.get("sha256"):
+        why.append(f"its plan file {expected.get('plan_file')} was altered since it was reviewed "
+                   f"(sha256 {expected.get('sha256')} in the manifest, {found.get('sha256')} now)")
+    if (found.get("lineage"), found.get("serial")) != (expected.get("lineage"), expected.get("serial")):
+        why.append(f"its state moved on since it was planned (serial {expected.get('serial')}, lineage "
+                   f"{expected.get('lineage')} when planned; serial {found.get('serial')}, lineage {found.get('lineage')} now)")
+    if found.get("inputs_sha256") != expected.get("inputs_sha256"):
+        why.append("its code or inputs differ from those it was planned with (configuration, modules, input "
+                   "variables, backend, provider lock file or Terraform version; inputs sha256 "
+                   f"{expected.get('inputs_sha256')} when planned, {found.get('inputs_sha256')} now)")
+    if not why:
+        return None
+    return (f"Refusing to apply the reviewed plan of the {layer} layer: " + "; ".join(why)
+            + ". Nothing was changed. Run playbooks/plan.yml again and review the new bundle.")
+
+
+def build_manifest(bundle_dir, env, account_id, region, layers, created):
+    """The manifest of a bundle. ``layers`` is ``[{layer, status, predecessor, plan_file, serial,
+    lineage, inputs_sha256, changes, summary}]`` in order; each plan file's sha256 is read here."""
+    entries = {}
+    order = []
+    for item in layers:
+        name = item["layer"]
+        order.append(name)
+        entry = {key: item.get(key) for key in ("status", "predecessor")}
+        if item["status"] == PLANNED:
+            plan_file = os.path.basename(item["plan_file"])
+            path = os.path.join(bundle_dir, plan_file)
+            if not os.path.isfile(path):
+                raise BundleError(f"The plan of the {name} layer ({path}) is missing: the bundle was not written.")
+            entry.update(plan_file=plan_file, sha256=file_sha256(path), serial=item.get("serial"),
+                         lineage=item.get("lineage"), inputs_sha256=item["inputs_sha256"],
+                         changes=bool(item.get("changes")), summary=item.get("summary") or {})
+        elif item["status"] != AFTER_PREDECESSOR:
+            raise BundleError(f"layers: status {item['status']!r} of {name} is not one of {PLANNED!r}, {AFTER_PREDECESSOR!r}.")
+        entries[name] = entry
+    return {"format": FORMAT, "env": env, "account_id": str(account_id), "region": region,
+            "created": created, "order": order, "layers": entries}
+
+
+def write_manifest(bundle_dir, manifest):
+    """Write the manifest last and atomically; the plan files become read-only."""
+    for entry in manifest["layers"].values():
+        if entry.get("plan_file"):
+            os.chmod(os.path.join(bundle_dir, entry["plan_file"]), 0o400)
+    path = os.path.join(bundle_dir, MANIFEST)
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(manifest, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+    return path
+
+
+def read_manifest(bundle_dir):
+    path = os.path.join(bundle_dir, MANIFEST)
+    if not os.path.isdir(bundle_dir):
+        raise BundleError(f"plan_bundle is '{bundle_dir}': no such directory (expected a bundle written by playbooks/plan.yml).")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            manifest = json.load(handle)
+    except OSError:
+        raise BundleError(f"plan_bundle is '{bundle_dir}': it has no {MANIFEST} (expected a bundle written by "
+                          "playbooks/plan.yml; an interrupted plan writes none).") from None
+    except ValueError as exc:
+        raise BundleError(f"plan_bundle is '{bundle_dir}': its {MANIFEST} is not valid JSON ({exc}).") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BundleError(f"plan_bundle is '{bundle_dir}': its {MANIFEST} is not a strata plan bundle "
+                          f"(format {manifest.get('format') if isinstance(manifest, dict) else None!r}, expected {FORMAT!r}).")
+    return manifest
+
+
+def verify_bundle(bundle_dir, env, account_id):
+    """Read and check a bundle before anything is applied: made for this environment and
+    account, every plan file as it was written. Returns the manifest; raises BundleError."""
+    manifest = read_manifest(bundle_dir)
+    if (manifest.get("env"), str(manifest.get("account_id"))) != (env, str(account_id)):
+        raise BundleError(f"plan_bundle '{bundle_dir}' was made for environment {manifest.get('env')} in account "
+                          f"{manifest.get('account_id')}; this run deploys environment {env} in account {account_id}. "
+                          "Nothing was changed.")
+    for name in manifest.get("order", []):
+        entry = manifest["layers"][name]
+        if entry.get("status") != PLANNED:
+            continue
+        path = os.path.join(bundle_dir, entry["plan_file"])
+        found = file_sha256(path) if os.path.isfile(path) else "missing"
+        if found != entry["sha256"]:
+            raise BundleError(f"Refusing plan_bundle '{bundle_dir}': the plan file of the {name} layer "
+                              f"({entry['plan_file']}) was altered since it was reviewed (sha256 {entry['sha256']} in "
+                              f"the manifest, {found} now). Nothing was changed.")
+    return manifest
+
+
+def summary_lines(manifest):
+    """One line per layer for a reviewer: counts, and every data-holding resource by name."""
+    lines = []
+    for name in manifest.get("order", []):
+        entry = manifest["layers"][name]
+        if entry.get("status") != PLANNED:
+            lines.append(f"{name}: {AFTER_PREDECESSOR} ({entry.get('predecessor')} does not exist yet); "
+                         f"run plan.yml again once it does")
+            continue
+        s = entry.get("summary") or {}
+        line = (f"{name}: {s.get('add', 0)} to add, {s.get('change', 0)} to change, {s.get('destroy', 0)} to destroy, "
+                f"{s.get('replace', 0)} to replace")
+        loss = s.get("data_loss") or []
+        if loss:
+            line += "; data at risk: " + ", ".join(
+                f"{item['address']} ({item['name']}): {item['action']}" for item in loss)
+        lines.append(line)
+    return lines
