@@ -107,6 +107,7 @@ SURVEY_CASES = {
     "layer": ("network", "layer is 'network': expected one of bootstrap, stateful, stateless"),
     "teardown_bootstrap": ("maybe", "teardown_bootstrap is 'maybe': expected true or false (empty means false)"),
     "confirm_teardown": ("Prod!", "confirm_teardown is 'Prod!': expected empty or the name of the environment"),
+    "confirm_replace": ("prod;", "confirm_replace is 'prod;': expected empty or the name of the protected environment"),
     "confirm_rollback": ("a b", "confirm_rollback is 'a b': expected empty or the name of the environment"),
     "confirm_unlock": ("x;y", "confirm_unlock is 'x;y': expected empty (show the locks) or the ID of the lock"),
     "state_version": ("v 1", "state_version is 'v 1': expected empty (list the versions) or an S3 version ID"),
@@ -137,7 +138,7 @@ def test_a_number_of_hours_must_be_a_number():
 def test_unanswered_survey_questions_are_not_given():
     """An AWX survey sends '' for every optional question left unanswered: none of them is an error."""
     empty = {name: "" for name in (
-        "layer", "teardown_bootstrap", "confirm_teardown", "confirm_rollback", "confirm_unlock", "state_version",
+        "layer", "teardown_bootstrap", "confirm_teardown", "confirm_replace", "confirm_rollback", "confirm_unlock", "state_version",
         "allow_replace", "restore_from", "restore_from_env", "restore_into", "backup_max_age_hours", "backup_root")}
     result = run_deploy("-e", json.dumps(empty))
     output = result.stdout + result.stderr
@@ -146,7 +147,8 @@ def test_unanswered_survey_questions_are_not_given():
 
 
 def test_valid_run_variables_pass_the_preflight():
-    given = {"layer": "stateful", "teardown_bootstrap": "yes", "confirm_teardown": "prod", "confirm_unlock":
+    given = {"layer": "stateful", "teardown_bootstrap": "yes", "confirm_teardown": "prod", "confirm_replace": "prod",
+             "confirm_unlock":
              "da3ab4d5-bb38-2e42-cfee-5786b2850ea9", "state_version": "6ac1cc86-bcb9-4671-ad8a-6ebb5571c62d",
              "allow_replace": "aws_dynamodb_table.visits,module.site_bucket.aws_s3_bucket.this",
              "restore_from": "20261123T170234Z", "restore_from_env": "dev", "restore_into": "local",

@@ -100,7 +100,7 @@ def source(module, any_client):
     )
 
 
-def run_restore(service, restore_resource, resource, written, concurrency, other_sources=None):
+def run_restore(service, restore_resource, resource, written, concurrency, other_sources=None, options=None):
     """``main()`` of a restore module: its options (``src``, ``source_<resource>``, ``<resource>``,
     ``mode``, ``concurrency`` defaulting to ``concurrency``, and the AWS ones), then the restore.
 
@@ -112,10 +112,12 @@ def run_restore(service, restore_resource, resource, written, concurrency, other
 
     ``other_sources`` ({option: spec}) are sources to restore from instead of ``src`` (such as
     ``aws_export``): exactly one of ``src`` and them is required, and each is passed on to
-    ``restore_resource`` as a keyword argument.
+    ``restore_resource`` as a keyword argument. ``options`` ({option: spec}) are further options
+    of the module, passed on the same way.
     """
     source_option = f"source_{resource}"
     other_sources = other_sources or {}
+    options = options or {}
     sources = ["src", *other_sources]
 
     def restore(module):
@@ -130,7 +132,7 @@ def run_restore(service, restore_resource, resource, written, concurrency, other
                 concurrency=params["concurrency"],
                 retries=params["retries"],
                 check_mode=module.check_mode,
-                **{option: params[option] for option in other_sources},
+                **{option: params[option] for option in (*other_sources, *options)},
             )
         except StrataAWSError as exc:
             if written in exc.details:
@@ -146,6 +148,7 @@ def run_restore(service, restore_resource, resource, written, concurrency, other
             resource: {"type": "str"},
             "mode": {"type": "str", "choices": ["missing", "overwrite"], "default": "missing"},
             "concurrency": {"type": "int", "default": concurrency},
+            **options,
         },
         restore,
         minimums={"concurrency": 1},

@@ -201,6 +201,30 @@ def describe(client, table, retries=DEFAULT_RETRIES):
         raise
 
 
+def key_schema(description):
+    """A table's key schema from DescribeTable's ``Table``, as the backup records it:
+    ``[{"name", "type", "key"}]``, the hash key first (``type`` S, N or B; ``key`` HASH or RANGE)."""
+    types = {a["AttributeName"]: a["AttributeType"] for a in description.get("AttributeDefinitions") or []}
+    ordered = sorted(description.get("KeySchema") or [], key=lambda k: k["KeyType"] != "HASH")
+    return [{"name": k["AttributeName"], "type": types.get(k["AttributeName"]), "key": k["KeyType"]} for k in ordered]
+
+
+def describe_key_schema(schema):
+    """``stat (S, HASH)``-style text of a :func:`key_schema`."""
+    return ", ".join(f"{k['name']} ({k['type']}, {k['key']})" for k in schema) or "none"
+
+
+def key_schema_change(backed_up, table, source_table, target):
+    """Why the items of ``source_table`` (its recorded ``backed_up`` key schema) cannot be
+    written into ``target`` (its ``table`` key schema), or None when the key attributes' names,
+    types and roles are the same. A backup that recorded no key schema (written before it was
+    recorded) is not compared: None."""
+    if not backed_up or backed_up == table:
+        return None
+    return (f"the key schema changed: {source_table} had {describe_key_schema(backed_up)}, "
+            f"{target} has {describe_key_schema(table)}; its items do not fit the new key as they are")
+
+
 # --- point-in-time recovery ---------------------------------------------------------------
 
 
@@ -251,7 +275,7 @@ def export_table(client, table, dest, source, segments=1, page_size=None, consis
     ``table_format``, ``pitr`` and, when the window could not be read, ``pitr_unknown``) plus
     the absolute ``path``.
     """
-    describe(client, table, retries)
+    schema = key_schema(describe(client, table, retries))
     relpath = table_file(table)
     path = resolve(dest, relpath)
     start_part(dest, "dynamodb", table, check_mode)
@@ -268,7 +292,8 @@ def export_table(client, table, dest, source, segments=1, page_size=None, consis
                     item_count += 1
     pitr, unknown = pitr_window(client, table, retries)
     entry = {"name": table, "item_count": item_count, "file": relpath,
-             "bytes": out.size, "sha256": out.hexdigest(), "table_format": TABLE_FORMAT, "pitr": pitr}
+             "bytes": out.size, "sha256": out.hexdigest(), "table_format": TABLE_FORMAT, "pitr": pitr,
+             "key_schema": schema}
     if unknown:
         entry["pitr_unknown"] = unknown
     finish_part(dest, "dynamodb", table, entry, source)
@@ -352,6 +377,8 @@ def _backup_source(src, source_table, target):
             **result, restored=0, unchanged=0,
         )
     files = [{"file": relpath, "path": resolve(src, relpath), "item_count": entry["item_count"]}]
+    # The key schema the backup recorded (restore_table compares it with the target's).
+    result["backup_key_schema"] = entry.get("key_schema")
     return result, files, table_format(entry), "manifest", "although it matches its manifest"
 
 
@@ -385,7 +412,7 @@ def _aws_export_source(aws_export, source_table, target):
 
 
 def restore_table(client, src=None, source_table=None, table=None, mode="overwrite", concurrency=4,
-                  retries=DEFAULT_RETRIES, check_mode=False, aws_export=None):
+                  retries=DEFAULT_RETRIES, check_mode=False, aws_export=None, key_schema_changed="fail"):
     """Restore one table into ``table`` (default: the source table's own name), either from the
     strata backup in ``src`` (``source_table`` naming one of its tables) or from the AWS export
     directory ``aws_export`` (ExportTableToPointInTime's ``AWSDynamoDB/<export-id>``, downloaded;
@@ -401,7 +428,11 @@ def restore_table(client, src=None, source_table=None, table=None, mode="overwri
     file that differs (damaged, truncated, missing) raises ``BackupError`` naming it, and
     nothing is written. The files are then parsed once, as the items are written; both table
     formats (``{"Item": ...}`` lines and format_version 1's bare items) are read.
-    Returns the counts of items restored (or, in check mode, to restore) and left unchanged.
+    A strata backup records each table's key schema (since it was recorded): when the target's
+    differs, nothing is written and ``key_schema_changed`` decides: ``fail`` raises
+    ``BackupError`` saying old and new, ``skip`` returns ``carried`` false with that ``reason``.
+    Returns the counts of items restored (or, in check mode, to restore) and left unchanged,
+    and ``carried`` (true).
     """
     if (src is None) == (aws_export is None):
         raise BackupError("give either src (a strata backup) or aws_export (an AWS export directory)")
@@ -410,7 +441,13 @@ def restore_table(client, src=None, source_table=None, table=None, mode="overwri
     else:
         result, files, line_format, recorder, matched = _backup_source(src, source_table, table)
     name, target = result["source_table"], result["table"]
-    key_names = [k["AttributeName"] for k in describe(client, target, retries)["KeySchema"]]
+    described = describe(client, target, retries)
+    key_names = [k["AttributeName"] for k in described["KeySchema"]]
+    change = key_schema_change(result.pop("backup_key_schema", None), key_schema(described), name, target)
+    if change:
+        if key_schema_changed == "skip":
+            return dict(result, restored=0, unchanged=0, carried=False, reason=change + "; nothing was written")
+        raise BackupError(f"table {name}: {change}; nothing was written to {target}", **result, restored=0, unchanged=0)
     read = 0
     counts = []
 
@@ -434,7 +471,7 @@ def restore_table(client, src=None, source_table=None, table=None, mode="overwri
 
     if mode == "overwrite":
         if check_mode:
-            return dict(result, restored=result["item_count"], unchanged=0)
+            return dict(result, restored=result["item_count"], unchanged=0, carried=True, reason="")
 
         def restore(batch):
             _write_batch(client, target, batch, retries)
@@ -464,4 +501,4 @@ def restore_table(client, src=None, source_table=None, table=None, mode="overwri
             f"{'it holds' if len(files) == 1 else 'they hold'} were restored to {target})",
             **result, restored=restored, unchanged=unchanged,
         )
-    return dict(result, restored=restored, unchanged=unchanged)
+    return dict(result, restored=restored, unchanged=unchanged, carried=True, reason="")

@@ -34,6 +34,10 @@ description:
   - O(mode=overwrite) writes every item with BatchWriteItem (25 per request, unprocessed items
     retried with backoff), replacing items with the same key.
   - Items of the table that the backup does not hold are never touched.
+  - A strata backup records each table's key schema (key attribute names, types and roles).
+    When the target table's key schema differs, no item is written, and O(key_schema_changed)
+    decides whether that fails the task or is reported (RV(carried) false, RV(reason)). A backup
+    written before the key schema was recorded is not compared.
 version_added: 0.1.0
 author: strata maintainers (@strata-deploy)
 options:
@@ -76,6 +80,15 @@ options:
     description: Number of batches written at the same time.
     type: int
     default: 4
+  key_schema_changed:
+    description:
+      - What to do when the target's key schema differs from the one the backup recorded.
+      - V(fail) fails naming both key schemas; V(skip) writes nothing and returns RV(carried)
+        false with RV(reason), leaving the rest of the play to say what to do with the backup.
+    type: str
+    choices: [fail, skip]
+    default: fail
+    version_added: 0.3.0
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -157,6 +170,16 @@ export_time:
   returned: with O(aws_export)
   type: str
   sample: "2026-11-23T10:00:00.000Z"
+carried:
+  description: False when the key schema differs and O(key_schema_changed=skip) (nothing written), else true.
+  returned: success
+  type: bool
+  sample: true
+reason:
+  description: Why nothing was written (the key schema change, old and new), or empty.
+  returned: success
+  type: str
+  sample: "the key schema changed: strata-visits-dev had stat (S, HASH), strata-visits-dev has metric (S, HASH); ..."
 problems:
   description: When an AWS export fails verification, each damaged file and what is wrong with it.
   returned: on an AWS export's verification failure
@@ -171,7 +194,8 @@ from ansible_collections.strata.aws.plugins.module_utils.aws_module import run_r
 
 def main():
     run_restore("dynamodb", restore_table, resource="table", written="restored", concurrency=4,
-                other_sources={"aws_export": {"type": "path"}})
+                other_sources={"aws_export": {"type": "path"}},
+                options={"key_schema_changed": {"type": "str", "choices": ["fail", "skip"], "default": "fail"}})
 
 
 if __name__ == "__main__":

@@ -329,7 +329,8 @@ def data_loss_refusal(layer, summary, allow_replace):
     addresses = ",".join(item["address"] for item in refused)
     return (f"Refusing to apply the {layer} layer: its plan would {'/'.join(sorted({i['action'] for i in refused}))} "
             f"resources that hold data: {lines}. Nothing was changed. If this is intended, confirm with "
-            f"-e allow_replace={addresses} (strata then backs them up and verifies the backup before applying).")
+            f"-e allow_replace={addresses} (strata then backs them up and verifies the backup, applies, and carries "
+            f"the items or objects over into each replacement; a protected environment also needs -e confirm_replace=<env>).")
 
 
 def run(execute, terraform, work_dir, layer, state="present", check_mode=False, lock_timeout=300,

@@ -199,7 +199,7 @@ def test_ten_thousand_items_restore_into_another_table(ddb, make_table, source, 
     verify(str(tmp_path))
     result = restore_table(ddb, str(tmp_path), table=target, mode="overwrite")
     assert result == {"table": target, "source_table": table, "item_count": 10_000,
-                      "restored": 10_000, "unchanged": 0}
+                      "restored": 10_000, "unchanged": 0, "carried": True, "reason": ""}
     assert all_items(ddb, target) == all_items(ddb, table)
 
 
@@ -495,7 +495,7 @@ def test_an_old_format_backup_keeps_restoring_every_type(ddb, make_table, tmp_pa
     target = make_table()
     result = restore_table(ddb, str(src), table=target, mode="missing")
     assert result == {"table": target, "source_table": "strata-visits-legacy", "item_count": 3,
-                      "restored": 3, "unchanged": 0}
+                      "restored": 3, "unchanged": 0, "carried": True, "reason": ""}
     assert all_items(ddb, target) == sorted(EVERY_TYPE, key=lambda item: repr(item["pk"]))
     delete_all(ddb, target)
     assert restore_table(ddb, str(src), table=target, mode="overwrite")["restored"] == 3
@@ -596,7 +596,7 @@ def test_an_aws_export_directory_restores_every_type(ddb, make_table, tmp_path, 
                       "aws_export": str(export_dir),
                       "export_arn": f"arn:aws:dynamodb:us-east-1:123456789012:table/{source_table}"
                                     "/export/01732000000000-a1b2c3d4",
-                      "export_time": "2026-11-23T10:00:00.000Z", "restored": len(EXPORTED), "unchanged": 0}
+                      "export_time": "2026-11-23T10:00:00.000Z", "restored": len(EXPORTED), "unchanged": 0, "carried": True, "reason": ""}
     assert all_items(ddb, target) == sorted(EXPORTED, key=lambda item: repr(item["pk"]))
 
     again = restore_table(ddb, aws_export=str(path), table=target, mode="missing")
@@ -659,3 +659,32 @@ def test_an_aws_export_of_another_table_than_source_table_is_refused(ddb, make_t
     with pytest.raises(BackupError, match="give either src"):
         restore_table(ddb, str(tmp_path), aws_export=str(export_dir), table=target)
     assert all_items(ddb, target) == []
+
+
+# --- key schema ---------------------------------------------------------------------------
+
+
+def test_the_backup_records_the_key_schema_and_restore_refuses_another(ddb, make_table, source, tmp_path):
+    table = make_table()
+    put_items(ddb, table, numbered(40))
+    exported = backup(ddb, table, tmp_path, source)
+    assert exported["key_schema"] == [{"name": "pk", "type": "S", "key": "HASH"}]
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["tables"][0]["key_schema"] == exported["key_schema"]
+
+    renamed = make_table(keys=(("metric", "S", "HASH"),))
+    with pytest.raises(BackupError) as failure:
+        restore_table(ddb, str(tmp_path), table=renamed, mode="overwrite")
+    assert "the key schema changed" in failure.value.msg
+    assert "pk (S, HASH)" in failure.value.msg and "metric (S, HASH)" in failure.value.msg
+    assert failure.value.details["restored"] == 0
+
+    result = restore_table(ddb, str(tmp_path), table=renamed, mode="overwrite", key_schema_changed="skip")
+    assert (result["carried"], result["restored"]) == (False, 0)
+    assert f"{table} had pk (S, HASH), {renamed} has metric (S, HASH)" in result["reason"]
+    assert all_items(ddb, renamed, key="metric") == []
+
+    same_key = make_table()
+    result = restore_table(ddb, str(tmp_path), table=same_key, mode="overwrite", key_schema_changed="skip")
+    assert (result["carried"], result["restored"]) == (True, 40)
+    assert all_items(ddb, same_key) == all_items(ddb, table)
