@@ -203,6 +203,16 @@ class Runner:
             handle.write(init_fingerprint(self.work_dir) + "\n")
         return True
 
+    def plan(self, out, *extra):
+        """``terraform plan`` saved to ``out``; the exit code (0: no change, 2: changes)."""
+        rc, _unused = self("plan", "-input=false", "-no-color", "-detailed-exitcode",
+                           f"-lock-timeout={self.lock_timeout}s", f"-out={out}", *extra, ok=(0, 2))
+        return rc
+
+    def apply(self, plan_file):
+        """``terraform apply`` of exactly the saved plan ``plan_file``."""
+        self("apply", "-input=false", "-no-color", "-auto-approve", f"-lock-timeout={self.lock_timeout}s", plan_file)
+
     def state_pull(self):
         _unused, out = self("state", "pull")
         return json.loads(out) if out.strip() else {}
@@ -268,8 +278,7 @@ def _plan_one_ahead(execute, terraform, layer, lock_timeout, ahead_id):
             return dict(record, skipped="needs init")
         record["fingerprint"] = ahead_fingerprint(work_dir)
         started = time.monotonic()
-        rc, _unused = tf("plan", "-input=false", "-no-color", "-detailed-exitcode", f"-lock-timeout={lock_timeout}s",
-                         f"-out={AHEAD_PLAN}", ok=(0, 2))
+        rc = tf.plan(AHEAD_PLAN)
         record.update(rc=rc, seconds=round(time.monotonic() - started, 1))
     except (TerraformError, OSError) as exc:
         _discard_ahead(work_dir)
@@ -380,8 +389,7 @@ def run(execute, terraform, work_dir, layer, state="present", check_mode=False, 
     elif state == "drift":
         # A refresh-only plan: what changed outside Terraform. Nothing is applied.
         try:
-            rc, _unused = tf("plan", "-refresh-only", "-input=false", "-no-color", "-detailed-exitcode",
-                             f"-lock-timeout={lock_timeout}s", f"-out={PLAN_FILE}", ok=(0, 2))
+            tf.plan(PLAN_FILE, "-refresh-only")
             plan = tf.show_json(PLAN_FILE)
         finally:
             if os.path.exists(plan_path):
@@ -391,8 +399,7 @@ def run(execute, terraform, work_dir, layer, state="present", check_mode=False, 
         result.update(changed=False, action="drift", drift=drift, outputs=tp.planned_outputs(plan), resources=resources,
                       summary=dict(_EMPTY_SUMMARY, changes=[], data_loss=[], prior_resources=len(resources)))
     elif state in ("plan", "apply_plan"):
-        result.update(run_bundle(tf, work_dir, layer, state, check_mode, lock_timeout, plan_out, plan_expect,
-                                 allow_replace))
+        result.update(run_bundle(tf, work_dir, layer, state, check_mode, plan_out, plan_expect, allow_replace))
     elif state == "read":
         current = tf.state_pull()
         resources = tp.raw_state_resources(current)
@@ -411,10 +418,8 @@ def run(execute, terraform, work_dir, layer, state="present", check_mode=False, 
                 _discard_ahead(work_dir)
             result["planned_ahead"] = rc is not None
             if rc is None:
-                args = ["plan", "-input=false", "-no-color", "-detailed-exitcode", f"-lock-timeout={lock_timeout}s",
-                        f"-out={PLAN_FILE}"] + (["-destroy"] if state == "absent" else []) + \
-                    [f"-target={target}" for target in targets]
-                rc, _unused = tf(*args, ok=(0, 2))
+                rc = tf.plan(PLAN_FILE, *(["-destroy"] if state == "absent" else []),
+                             *[f"-target={target}" for target in targets])
             if rc == 0:
                 # No change at all (resources or outputs): nothing to apply or guard, and the
                 # state the plan was made against (in the plan file, else `state pull`) says
@@ -435,7 +440,7 @@ def run(execute, terraform, work_dir, layer, state="present", check_mode=False, 
             outputs = summary["outputs"]
             resources = None if rc != 0 else resources
             if has_changes and not check_mode:
-                tf("apply", "-input=false", "-no-color", "-auto-approve", f"-lock-timeout={lock_timeout}s", PLAN_FILE)
+                tf.apply(PLAN_FILE)
                 result["applied"] = True
                 after = tf.state_pull()
                 outputs, resources = tp.raw_state_outputs(after), tp.raw_state_resources(after)
@@ -468,7 +473,7 @@ def bundle_inputs(tf, work_dir):
     return pb.inputs_sha256(ahead_fingerprint(work_dir), version)
 
 
-def run_bundle(tf, work_dir, layer, state, check_mode, lock_timeout, plan_out, plan_expect, allow_replace):
+def run_bundle(tf, work_dir, layer, state, check_mode, plan_out, plan_expect, allow_replace):
     """``plan``: save the layer's plan at ``plan_out`` (a plan bundle) with what a later apply must
     find unchanged: the state's serial and lineage and the inputs' sha256. Nothing is applied.
     ``apply_plan``: apply the plan file ``plan_expect['plan_path']`` exactly, after checking, before
@@ -480,8 +485,7 @@ def run_bundle(tf, work_dir, layer, state, check_mode, lock_timeout, plan_out, p
             raise TerraformError("plan_out is required with state=plan (the plan file's path in the bundle).")
         serial, lineage = pb.state_identity(tf.state_pull())
         inputs = bundle_inputs(tf, work_dir)
-        rc, _unused = tf("plan", "-input=false", "-no-color", "-detailed-exitcode", f"-lock-timeout={lock_timeout}s",
-                         f"-out={plan_out}", ok=(0, 2))
+        rc = tf.plan(plan_out)
         os.chmod(plan_out, 0o600)
         plan = tf.show_json(plan_out)
         summary = tp.summarize_plan(plan)
@@ -508,7 +512,7 @@ def run_bundle(tf, work_dir, layer, state, check_mode, lock_timeout, plan_out, p
     result = {"changed": has_changes, "action": "plan" if check_mode else "apply", "summary": summary,
               "outputs": summary["outputs"], "resources": tp.state_resources(plan.get("prior_state")), "applied": False}
     if has_changes and not check_mode:
-        tf("apply", "-input=false", "-no-color", "-auto-approve", f"-lock-timeout={lock_timeout}s", path)
+        tf.apply(path)
         after = tf.state_pull()
         result.update(applied=True, outputs=tp.raw_state_outputs(after), resources=tp.raw_state_resources(after))
     return result
