@@ -122,6 +122,36 @@ def read_record(s3, bucket, key):
     return body.decode("utf-8", "replace").strip() or None
 
 
+def bucket_exists(s3, bucket):
+    """Whether the state bucket ``bucket`` exists; a bucket this account may not read (another
+    account's, whose name is taken, or missing s3:ListBucket) is refused with what to do."""
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except ClientError as exc:
+        code = error_code(exc)
+        if code in ("NoSuchBucket", "404", "NotFound"):
+            return False
+        if code in ("403", "AccessDenied", "Forbidden"):
+            raise LockModeError(
+                f"The state bucket '{bucket}' exists but these credentials may not read it (HTTP 403): "
+                "it belongs to another account, or they lack s3:ListBucket on it. Nothing was changed. "
+                "Choose another name with -e strata_state_bucket=<name>, or grant the permission."
+            ) from exc
+        raise
+    return True
+
+
+def object_exists(s3, bucket, key):
+    """Whether the object ``key`` is in ``bucket`` (False when the bucket does not exist)."""
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        if error_code(exc) in ("NoSuchKey", "NoSuchBucket", "404", "NotFound"):
+            return False
+        raise
+    return True
+
+
 def write_record(s3, bucket, key, mode):
     s3.put_object(Bucket=bucket, Key=record_key(key), Body=(mode + "\n").encode(), ContentType="text/plain",
                   ServerSideEncryption="AES256")

@@ -18,6 +18,9 @@ description:
     C(both) (the two share no lock). With O(check_removal=locks) it also fails, naming them, when the
     lock table O(lock_table) holds any lock item (the digest items C(<bucket>/<key>-md5) are not
     locks); with O(check_removal=all) also when a state in the bucket is not recorded C(lockfile).
+  - With O(state=info) it also tells whether the bucket exists (C(bucket_exists)) and, per state,
+    whether its object is in the bucket (C(exists)), so the bootstrap layer learns where its state
+    lives from this one call. A bucket these credentials may not read (HTTP 403) fails the module.
   - With O(state=present) it records O(target) for every state in O(states); going to C(lockfile)
     while the table exists, it deletes the state's digest item, which nothing keeps current any more.
 version_added: 0.3.0
@@ -108,10 +111,16 @@ EXAMPLES = r"""
 
 RETURN = r"""
 states:
-  description: Per state - layer, key, recorded (null when none), target, run_mode, changing (recorded differs from target).
+  description:
+    - Per state - layer, key, recorded (null when none), target, run_mode, changing (recorded differs from target).
+    - With O(state=info) also exists (the state object is in the bucket).
   returned: always
   type: list
   elements: dict
+bucket_exists:
+  description: With O(state=info), whether the bucket exists (null with O(state=present)).
+  returned: always
+  type: bool
 lock_table_exists:
   description: Whether the lock table exists.
   returned: always
@@ -136,15 +145,18 @@ def manage(module):
     params = module.params
     s3, ddb = client(module, "s3"), client(module, "dynamodb")
     bucket, table, target = params["bucket"], params["lock_table"], params["target"]
+    info = params["state"] == "info"
     exists = lm.table_exists(ddb, table)
-    result = {"changed": False, "states": [], "lock_table_exists": exists, "lock_items": [], "digests_deleted": []}
+    result = {"changed": False, "states": [], "lock_table_exists": exists, "lock_items": [], "digests_deleted": [],
+              "bucket_exists": lm.bucket_exists(s3, bucket) if info else None}
     for entry in params["states"]:
         recorded = lm.read_record(s3, bucket, entry["key"])
         state_url = f"s3://{bucket}/{entry['key']}"
-        mode = lm.run_mode(entry["layer"], recorded, target, state_url, params["command"]) \
-            if params["state"] == "info" else target
+        mode = lm.run_mode(entry["layer"], recorded, target, state_url, params["command"]) if info else target
         result["states"].append({"layer": entry["layer"], "key": entry["key"], "recorded": recorded,
                                  "target": target, "run_mode": mode, "changing": recorded != target})
+        if info:
+            result["states"][-1]["exists"] = result["bucket_exists"] and lm.object_exists(s3, bucket, entry["key"])
     if params["state"] == "info" and params["check_removal"] != "no":
         result["lock_items"] = lm.lock_items(lm.scan_table(ddb, table), bucket + "/") if exists else []
         not_lockfile = []

@@ -47,6 +47,7 @@ def test_records_read_written_and_a_move_that_skips_both_refused(backend, tmp_pa
     first = run_module(tmp_path, "strata.aws.terraform_lock_mode", args(backend, target="dynamodb"))
     assert [(s["recorded"], s["run_mode"], s["changing"]) for s in first["states"]] == [(None, "dynamodb", True)] * 2
     assert first["lock_table_exists"] and not first["changed"]
+    assert first["bucket_exists"] and [s["exists"] for s in first["states"]] == [True, True]
 
     check = run_module(tmp_path, "strata.aws.terraform_lock_mode", args(backend, target="dynamodb", state="present"),
                        check=True)
@@ -92,3 +93,16 @@ def test_going_to_lockfile_deletes_the_digest_and_removal_is_checked(backend, tm
     allowed = run_module(tmp_path, "strata.aws.terraform_lock_mode", removal)
     assert not allowed.get("failed"), allowed
     assert allowed["lock_items"] == [] and allowed["lock_table_exists"]
+
+
+def test_where_the_states_live_is_read_with_the_lock_modes(backend, tmp_path):
+    # The bootstrap role learns from this one call whether the bucket and each state exist.
+    backend["s3"].delete_object(Bucket=backend["bucket"], Key=KEYS["stateful"])
+    some = run_module(tmp_path, "strata.aws.terraform_lock_mode", args(backend, target="dynamodb"))
+    assert some["bucket_exists"] and [s["exists"] for s in some["states"]] == [True, False]
+
+    missing = dict(args(backend, target="dynamodb"), bucket=f"none-{uuid.uuid4().hex[:8]}")
+    none = run_module(tmp_path, "strata.aws.terraform_lock_mode", missing)
+    assert not none.get("failed"), none
+    assert none["bucket_exists"] is False and [s["exists"] for s in none["states"]] == [False, False]
+    assert [s["recorded"] for s in none["states"]] == [None, None]

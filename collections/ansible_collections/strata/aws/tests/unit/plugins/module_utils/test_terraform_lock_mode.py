@@ -73,3 +73,19 @@ def test_removal_refusal_names_the_locks_and_the_states_still_on_the_table():
     assert "playbooks/unlock.yml" in msg
     assert "prod/stateful/terraform.tfstate (both), x.tfstate (no recorded mode)" in msg
     assert msg.endswith(f"Nothing was changed; the table stays. Then run again: {DEPLOY}.")
+
+
+def test_a_state_bucket_these_credentials_may_not_read_is_refused_with_what_to_do():
+    import botocore.session
+    from botocore.stub import Stubber
+
+    s3 = botocore.session.get_session().create_client(
+        "s3", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+    with Stubber(s3) as stub:
+        stub.add_client_error("head_bucket", service_error_code="403", http_status_code=403)
+        stub.add_client_error("head_bucket", service_error_code="404", http_status_code=404)
+        with pytest.raises(lm.LockModeError) as refused:
+            lm.bucket_exists(s3, "strata-tfstate-123456789012")
+        assert lm.bucket_exists(s3, "strata-tfstate-123456789012") is False
+    assert "'strata-tfstate-123456789012' exists but these credentials may not read it (HTTP 403)" in refused.value.msg
+    assert "-e strata_state_bucket=<name>" in refused.value.msg and "Nothing was changed." in refused.value.msg
