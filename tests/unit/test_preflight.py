@@ -100,6 +100,19 @@ def test_valid_input_gets_as_far_as_aws_and_explains_the_missing_emulator():
     assert "Cannot reach AWS as local" in output and "make emulator-start" in output, output[-3000:]
 
 
+def test_a_python_without_boto3_is_named_with_the_fix(tmp_path):
+    # A real interpreter without boto3: a bare virtual environment of the same Python.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "bare")], check=True)
+    bare = tmp_path / "bare" / "bin" / "python"
+    assert subprocess.run([str(bare), "-c", "import boto3"], capture_output=True, check=False).returncode != 0
+    result = run_deploy("-e", f"ansible_python_interpreter={bare}")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert f"boto3 is not importable from {bare}" in output, output[-3000:]
+    assert "run make setup and use .venv/bin/ansible-playbook" in output
+    assert "Cannot reach AWS" not in output
+
+
 # Variables a run gives with -e, or an Automation Controller / AWX survey: checked by the
 # preflight before any AWS call, with the variable, the value and what was expected. The
 # check loops over every variable, so one run names each bad one.
