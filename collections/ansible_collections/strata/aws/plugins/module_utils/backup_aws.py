@@ -61,6 +61,11 @@ def error_code(exc):
     return getattr(exc, "response", {}).get("Error", {}).get("Code", "")
 
 
+# The error codes S3 answers for an object or bucket that is not there (GET answers NoSuchKey or
+# NoSuchBucket, HEAD only the status: 404 / NotFound).
+S3_ABSENT = ("NoSuchKey", "NoSuchBucket", "404", "NotFound")
+
+
 def client_config(retries=DEFAULT_RETRIES, pool_size=10):
     """The botocore ``Config`` of every client strata.aws makes: botocore's adaptive retry
     mode (it rate-limits the client when AWS throttles it) with ``retries`` attempts, and a

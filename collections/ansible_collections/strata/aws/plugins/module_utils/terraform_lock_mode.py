@@ -28,7 +28,7 @@ without an emulator.
 from __future__ import annotations
 
 from ansible_collections.strata.aws.plugins.module_utils import terraform_lock as tl
-from ansible_collections.strata.aws.plugins.module_utils.backup_aws import ClientError, error_code
+from ansible_collections.strata.aws.plugins.module_utils.backup_aws import S3_ABSENT, ClientError, error_code
 from ansible_collections.strata.aws.plugins.module_utils.errors import StrataAWSError
 
 MODES = ("dynamodb", "lockfile", "both")
@@ -116,7 +116,7 @@ def read_record(s3, bucket, key):
     try:
         body = s3.get_object(Bucket=bucket, Key=record_key(key))["Body"].read()
     except ClientError as exc:
-        if error_code(exc) in ("NoSuchKey", "NoSuchBucket", "404", "NotFound"):
+        if error_code(exc) in S3_ABSENT:
             return None
         raise
     return body.decode("utf-8", "replace").strip() or None
@@ -129,7 +129,7 @@ def bucket_exists(s3, bucket):
         s3.head_bucket(Bucket=bucket)
     except ClientError as exc:
         code = error_code(exc)
-        if code in ("NoSuchBucket", "404", "NotFound"):
+        if code in S3_ABSENT:
             return False
         if code in ("403", "AccessDenied", "Forbidden"):
             raise LockModeError(
@@ -146,7 +146,7 @@ def object_exists(s3, bucket, key):
     try:
         s3.head_object(Bucket=bucket, Key=key)
     except ClientError as exc:
-        if error_code(exc) in ("NoSuchKey", "NoSuchBucket", "404", "NotFound"):
+        if error_code(exc) in S3_ABSENT:
             return False
         raise
     return True

@@ -20,7 +20,7 @@ import hashlib
 import json
 
 from ansible_collections.strata.aws.plugins.module_utils import terraform_lock as tl
-from ansible_collections.strata.aws.plugins.module_utils.backup_aws import ClientError, error_code
+from ansible_collections.strata.aws.plugins.module_utils.backup_aws import S3_ABSENT, ClientError, error_code
 from ansible_collections.strata.aws.plugins.module_utils.errors import StrataAWSError
 
 
@@ -117,7 +117,7 @@ def current(s3, bucket, key):
     try:
         response = s3.get_object(Bucket=bucket, Key=key)
     except ClientError as exc:
-        if error_code(exc) in ("NoSuchKey", "NoSuchBucket", "404", "NotFound"):
+        if error_code(exc) in S3_ABSENT:
             return None
         raise
     body = response["Body"].read()

@@ -157,7 +157,7 @@ def manage(module):
                                  "target": target, "run_mode": mode, "changing": recorded != target})
         if info:
             result["states"][-1]["exists"] = result["bucket_exists"] and lm.object_exists(s3, bucket, entry["key"])
-    if params["state"] == "info" and params["check_removal"] != "no":
+    if info and params["check_removal"] != "no":
         result["lock_items"] = lm.lock_items(lm.scan_table(ddb, table), bucket + "/") if exists else []
         not_lockfile = []
         if params["check_removal"] == "all":
