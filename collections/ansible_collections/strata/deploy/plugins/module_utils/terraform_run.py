@@ -278,7 +278,10 @@ def _plan_one_ahead(execute, terraform, layer, lock_timeout, ahead_id):
             return dict(record, skipped="needs init")
         record["fingerprint"] = ahead_fingerprint(work_dir)
         started = time.monotonic()
-        rc = tf.plan(AHEAD_PLAN)
+        # No lock: a plan made ahead writes nothing, and it is used only when it changes
+        # nothing (or in check mode, which applies nothing); an apply always plans again under
+        # the lock. So a run killed during these plans leaves no lock on the later layers.
+        rc = tf.plan(AHEAD_PLAN, "-lock=false")
         record.update(rc=rc, seconds=round(time.monotonic() - started, 1))
     except (TerraformError, OSError) as exc:
         _discard_ahead(work_dir)

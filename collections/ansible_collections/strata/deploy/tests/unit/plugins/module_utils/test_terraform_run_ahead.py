@@ -30,6 +30,7 @@ class Terraform:
     def __init__(self, default_cwd, changes=()):
         self.default_cwd, self.changes = str(default_cwd), {str(c) for c in changes}
         self.calls = []
+        self.argvs = []
         self.lock = threading.Lock()
 
     def __call__(self, argv, cwd=None):
@@ -37,6 +38,7 @@ class Terraform:
         command = argv[1]
         with self.lock:
             self.calls.append((os.path.basename(cwd), command))
+            self.argvs.append((os.path.basename(cwd), list(argv)))
         if command == "init":
             os.makedirs(os.path.join(cwd, ".terraform"), exist_ok=True)
         elif command == "plan":
@@ -94,6 +96,17 @@ def test_a_later_layer_uses_the_plan_made_ahead_and_runs_no_terraform(layers):
         assert result["outputs"] == {"table": "strata-visits-dev"}
         assert [r["name"] for r in result["resources"]] == ["strata-visits-dev"]
         assert not (layers[name] / tr.AHEAD_PLAN).exists() and not (layers[name] / tr.AHEAD_RECORD).exists()
+
+
+def test_plans_made_ahead_take_no_lock_and_the_applying_layer_plans_under_its_lock(layers):
+    """A run killed during the side-by-side plans can leave a lock only on the layer it applies."""
+    fake = Terraform(layers["bootstrap"])
+    tr.run(fake, "terraform", str(layers["bootstrap"]), "bootstrap", ahead=_ahead(layers, "stateful", "stateless"),
+           ahead_id="run-1")
+    plans = {cwd: argv for cwd, argv in fake.argvs if argv[1] == "plan"}
+    assert set(plans) == {"bootstrap", "stateful", "stateless"}
+    assert "-lock=false" not in plans["bootstrap"]
+    assert "-lock=false" in plans["stateful"] and "-lock=false" in plans["stateless"]
 
 
 @pytest.mark.parametrize("spoil", ["inputs", "config", "other_run", "applied_since", "module"])
