@@ -162,14 +162,29 @@ def _read(path):
         return handle.read()
 
 
-def lock_message(stderr, layer):
-    """A clear message for a state lock held by someone else, or None."""
+_LOCK_FIELD = re.compile(r"^\s*(ID|Path|Operation|Who|Version|Created|Info):\s*(.*?)\s*$", re.MULTILINE)
+
+
+def lock_holder(stderr):
+    """The lock Terraform met, from its "Lock Info" block (``id``, ``who``, ``operation``,
+    ``created``, ``path``), or None when the error is not a held lock."""
     if "Error acquiring the state lock" not in stderr:
         return None
     info = _LOCK_INFO.search(stderr)
+    fields = dict(_LOCK_FIELD.findall(info.group(1))) if info else {}
+    return {name.lower(): fields.get(name) or None for name in ("ID", "Who", "Operation", "Created", "Path")}
+
+
+def lock_message(stderr, layer):
+    """A clear message for a state lock held by someone else, or None. The command that
+    releases it names the inventory, so the caller adds it (it knows the inventory)."""
+    holder = lock_holder(stderr)
+    if holder is None:
+        return None
+    info = _LOCK_INFO.search(stderr)
     detail = " ".join(info.group(1).split()) if info else "no details"
-    return (f"The {layer} state is locked by another run ({detail}). Wait for that run to finish; "
-            f"if it died, release its lock (README, Troubleshooting: stale lock). Nothing was changed.")
+    return (f"The {layer} state is locked by another run ({detail}). Nothing was changed. Wait for that run "
+            f"to finish; if it died, release its lock with playbooks/unlock.yml and its ID.")
 
 
 class Runner:
@@ -192,7 +207,8 @@ class Runner:
             message = locked or (
                 f"terraform {args[0]} failed for the {self.layer} layer (exit {rc}): "
                 + (err.strip() or out.strip())[-3000:])
-            raise TerraformError(message, rc=rc, locked=bool(locked), stderr=err[-6000:], stdout=out[-3000:])
+            extra = {"lock": lock_holder(err)} if locked else {}
+            raise TerraformError(message, rc=rc, locked=bool(locked), stderr=err[-6000:], stdout=out[-3000:], **extra)
         return rc, out
 
     def init(self, force=False):

@@ -212,6 +212,12 @@ locked:
   description: On failure, whether it failed because another run holds the state lock (retry later).
   returned: failure
   type: bool
+lock:
+  description: >-
+    When RV(locked), the lock Terraform met, as its "Lock Info" gives it: C(id), C(who), C(operation),
+    C(created) and C(path) (null where Terraform did not say).
+  returned: when locked
+  type: dict
 planned_ahead:
   description: Whether this run used a plan made ahead (O(ahead_id)) instead of planning itself.
   returned: when O(state=present) or O(state=absent)

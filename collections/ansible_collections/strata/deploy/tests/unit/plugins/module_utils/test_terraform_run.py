@@ -137,6 +137,8 @@ def test_a_held_lock_is_explained_and_the_plan_file_still_removed(work):
     assert "The stateful state is locked by another run" in raised.value.msg
     assert "ID: 1234" in raised.value.msg and "Nothing was changed" in raised.value.msg
     assert raised.value.details["locked"] is True
+    assert raised.value.details["lock"] == {"id": "1234", "who": "me@host", "operation": "OperationTypeApply",
+                                            "created": None, "path": None}
     assert not (work / tr.PLAN_FILE).exists()
 
 
