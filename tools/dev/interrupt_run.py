@@ -15,7 +15,7 @@ terraform), and 1 when the command ended before the point was reached or nothing
 that name was running: an interruption that did not happen is a failed test.
 
 Linux only (it reads /proc). Used by the molecule scenarios that interrupt teardowns
-and deploys.
+and deploys, and as a library (signal_tree, wait_gone) by kill_sweep.py.
 """
 from __future__ import annotations
 
@@ -99,6 +99,17 @@ def signal_tree(root: int, sig: int) -> list[tuple[int, str]]:
     return named
 
 
+def wait_gone(named: list[tuple[int, str]], timeout: float = 30.0) -> bool:
+    """Wait until every process ``signal_tree`` named is gone (re-parented ones included);
+    False when some still run after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while any(_alive(pid) for pid, _ in named):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--after", required=True, help="regular expression of the output line to wait for")
@@ -155,10 +166,7 @@ def main(argv: list[str]) -> int:
     proc.wait()
     reader.join(timeout=30)
     # Descendants that were re-parented (daemonised) must be gone too.
-    for _ in range(300):
-        if not any(_alive(pid) for pid, _ in named):
-            break
-        time.sleep(0.1)
+    wait_gone(named)
     print(f"interrupt_run: sent SIG{args.signal} to {len(named)} processes: "
           + ", ".join(f"{name}[{pid}]" for pid, name in named))
     if args.require and not any(args.require in name for _, name in named):
