@@ -105,8 +105,10 @@ molecule: setup ## molecule scenarios side by side, each against an emulator of 
 # spread over each run, recovers as the README says (unlock.yml's printed commands, the same
 # command again, restore) and checks that every item and object is back and that the next deploy
 # changes nothing (tools/dev/kill_sweep.py). Its own emulator on a free port, its own work dir
-# under .strata/kill-sweep/; the seed is printed. About 10 min per point on this machine.
-KILL_SWEEP_ARGS ?= --points 2
+# under .strata/kill-sweep/; the seed is printed. KILL_SWEEP_ARGS='--points 10 --seed 7' repeats
+# a sweep, --parallel 3 spreads its rounds over three emulators. make molecule runs a sample of
+# two points per playbook (molecule/killsweep).
+KILL_SWEEP_ARGS ?=
 kill-sweep: setup ## kill runs for real at points spread over them, recover as documented, check nothing is lost (KILL_SWEEP_ARGS)
 	$(BIN)/python tools/dev/kill_sweep.py $(KILL_SWEEP_ARGS)
 

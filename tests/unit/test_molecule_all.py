@@ -21,10 +21,10 @@ def load():
 def test_every_scenario_directory_is_run():
     expected = sorted(path.parent.name for path in (ROOT / "molecule").glob("*/molecule.yml"))
     assert load().scenarios() == expected
-    assert {"default", "teardown", "day2"} <= set(expected)
+    assert {"default", "teardown", "day2", "killsweep"} <= set(expected)
 
 
 def test_an_unknown_scenario_is_refused_naming_the_known_ones():
     result = subprocess.run([sys.executable, str(SCRIPT), "nosuch"], capture_output=True, text=True, check=False)
     assert result.returncode == 2
-    assert "no such scenario: nosuch (there are: day2, default, teardown)" in result.stderr
+    assert "no such scenario: nosuch (there are: day2, default, killsweep, teardown)" in result.stderr

@@ -1,7 +1,8 @@
 """Run molecule scenarios side by side, each against an emulator of its own.
 
 The scenarios share nothing but the project's files: each has its own emulator port
-(STRATA_MOLECULE_PORT, _TEARDOWN, _DAY2, set by the Makefile), its own ephemeral
+(STRATA_MOLECULE_PORT, _TEARDOWN, _DAY2, set by the Makefile; killsweep's sweep picks free
+ports for its emulators itself), its own ephemeral
 directory and working copies. Most of a scenario's time is spent waiting on Terraform and
 the emulator, so on a machine with few cores they finish together in little more than the
 longest one takes alone. Each line of output is prefixed with its scenario; the run fails

@@ -942,7 +942,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seed", type=int, help="seed of the points (default: a new one, printed)")
     parser.add_argument("--kill", default=",".join(PLAYBOOKS),
                         help="playbooks to kill, comma-separated (default: %(default)s); the others run whole")
-    parser.add_argument("--parallel", type=int, default=1,
+    parser.add_argument("--parallel", type=int, default=2,
                         help="environments (each its own emulator) running rounds side by side (default %(default)s)")
     parser.add_argument("--endpoint", help="use this emulator (only with --parallel 1; default: start one on a free"
                         " port and stop it at the end)")
@@ -957,6 +957,8 @@ def main(argv: list[str]) -> int:
         parser.error(f"--points must be at least 1, got {args.points}")
     if args.parallel < 1 or (args.endpoint and args.parallel != 1):
         parser.error(f"--parallel must be at least 1, and 1 with --endpoint (got {args.parallel})")
+    # One environment calibrates; more than one per round would only set up for nothing.
+    args.parallel = min(args.parallel, args.points + 1)
     kill = [name.strip() for name in args.kill.split(",") if name.strip()]
     unknown = sorted(set(kill) - set(PLAYBOOKS))
     if unknown or not kill:
