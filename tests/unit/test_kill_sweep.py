@@ -255,3 +255,32 @@ def test_a_point_the_run_never_reaches_kills_nothing(tmp_path):
                       env=dict(os.environ), cwd=tmp_path, point=_point("a", 3, 0.0))
     assert run.kill is None and run.rc == 0
     assert kill_sweep.recap_changed(run.output) is None
+
+
+# -- environments waiting for the calibration's points ---------------------------------------
+
+def _sweep(tmp_path, kill=("teardown", "restore")):
+    args = __import__("argparse").Namespace(points=3, parallel=2)
+    return kill_sweep.Sweep(args, seed=5, kill=list(kill), work=tmp_path)
+
+
+def test_a_round_waits_for_its_playbooks_points_and_no_longer(tmp_path):
+    sweep = _sweep(tmp_path)
+    assert sweep.point("teardown", 0) is None, "the calibration round kills nothing"
+    assert sweep.point("deploy", 2) is None, "a playbook not in --kill runs whole"
+    got = {}
+    waiter = __import__("threading").Thread(target=lambda: got.update(point=sweep.point("teardown", 2)))
+    waiter.start()
+    time.sleep(0.3)
+    assert waiter.is_alive(), "the round must wait until the teardown's calibration published its points"
+    sweep.publish("teardown", TIMELINE, 60.0)
+    waiter.join(5)
+    assert got["point"] == choose_points("teardown", TIMELINE, 60.0, 3, 5)[1]
+    assert [sweep.next_round() for _ in range(4)] == [1, 2, 3, None]
+
+
+def test_a_failed_calibration_stops_the_rounds_that_wait_for_it(tmp_path):
+    sweep = _sweep(tmp_path)
+    sweep.calibration_failed.set()
+    with pytest.raises(kill_sweep.Abort, match="calibration round did not finish"):
+        sweep.point("restore", 1)
