@@ -18,6 +18,7 @@ SETUP_STAMP := $(VENV)/.strata-setup
 FREE_PORT := $(BIN)/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 
 .PHONY: help setup local deploy teardown emulator-start emulator-stop emulator-status \
+        local-page local-page-stop \
         test lint checkov collections unit browser-deps molecule clean constraints bench-deploy
 
 help: ## list the targets
@@ -39,14 +40,32 @@ constraints: setup ## re-pin constraints.txt from the current .venv
 emulator-start: setup ## start the local AWS emulator on AWS_ENDPOINT_URL (waits until it answers)
 	$(EMULATOR) start
 
-emulator-stop: ## stop the emulator that emulator-start started
+emulator-stop: local-page-stop ## stop the emulator that emulator-start started (and the local page, which reads it)
 	@if [ -x $(BIN)/python ]; then $(EMULATOR) stop; fi
 
 emulator-status: setup ## tell whether the emulator is running
 	$(EMULATOR) status
 
-local: emulator-start ## deploy the whole stack to the local emulator
+local: emulator-start ## deploy the whole stack to the local emulator, then serve its page (make local-page)
 	AWS_ENDPOINT_URL=$(AWS_ENDPOINT_URL) $(BIN)/ansible-playbook playbooks/deploy.yml -i inventories/local
+	@$(MAKE) --no-print-directory local-page
+
+# The page with its live counter on this machine (the emulator cannot run Lambda functions):
+# tools/dev/local_api.py serves site/ and the counter's handler against the emulator's table, in
+# the background; it is already running after make local. The deploy's summary names
+# http://127.0.0.1:8080/ in local mode. The emulator accepts any credentials: these are the
+# local inventory's test values, so no credential of the shell is sent to it.
+LOCAL_PAGE_PORT ?= 8080
+LOCAL_PAGE_TABLE ?= strata-visits-local
+LOCAL_PAGE_DIR ?= .strata/local-page
+LOCAL_PAGE := AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing $(BIN)/python tools/dev/local_api.py \
+	--pid-file $(LOCAL_PAGE_DIR)/local-page-$(LOCAL_PAGE_PORT).pid
+local-page: setup ## serve the local stack's page on http://127.0.0.1:LOCAL_PAGE_PORT/ (8080) in the background
+	$(LOCAL_PAGE) --background --port $(LOCAL_PAGE_PORT) --table $(LOCAL_PAGE_TABLE) --site site \
+	  --endpoint-url $(AWS_ENDPOINT_URL) --region us-east-1
+
+local-page-stop: ## stop the page that local-page started
+	@if [ -x $(BIN)/python ]; then $(LOCAL_PAGE) --stop; fi
 
 deploy: setup ## deploy to INVENTORY (default inventories/local)
 	$(BIN)/ansible-playbook playbooks/deploy.yml -i $(INVENTORY)
