@@ -19,7 +19,7 @@ FREE_PORT := $(BIN)/python -c 'import socket; s = socket.socket(); s.bind(("127.
 
 .PHONY: help setup local deploy teardown emulator-start emulator-stop emulator-status \
         local-page local-page-stop \
-        test lint checkov collections unit browser-deps molecule clean constraints bench-deploy
+        test lint checkov collections docs docs-lint unit browser-deps molecule clean constraints bench-deploy
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -73,7 +73,7 @@ deploy: setup ## deploy to INVENTORY (default inventories/local)
 teardown: setup ## back up, verify, then destroy INVENTORY's stack
 	$(BIN)/ansible-playbook playbooks/teardown.yml -i $(INVENTORY)
 
-test: setup browser-deps lint collections unit molecule ## lint plus every test (what CI runs)
+test: setup browser-deps lint docs-lint collections unit molecule ## lint plus every test (what CI runs)
 
 # checkov pins libraries (boto3, packaging, networkx) that conflict with strata's own, so
 # it lives in a venv of its own. Every skip is inline in terraform/, with its reason.
@@ -105,6 +105,46 @@ checkov: setup $(CHECKOV_VENV)/.installed ## Terraform security scan (0 failed; 
 # PowerShell or shell files to check. Accepted findings: tests/sanity/ignore-2.19.txt, each with its reason.
 collections: setup ## build both collections and run ansible-test sanity on each
 	$(BIN)/python tools/ci/collections_check.py
+
+# antsibull-docs (the collections' module and plugin reference, as published collections build
+# it) pins docutils and Sphinx below what constraints.txt holds, so it lives in a venv of its own,
+# with the ansible-core of constraints.txt. It finds amazon.aws (strata.aws's dependency) where
+# the ansible package of .venv installed it. GIT_CEILING_DIRECTORIES: antsibull-docs copies a
+# collection inside a git work tree with git ls-files, which would leave out that git-ignored
+# .venv copy.
+DOCS_VENV := .strata/antsibull-docs-venv
+ANTSIBULL_DOCS_VERSION := 2.28.0
+SPHINX_ANSIBLE_THEME_VERSION := 0.10.4
+$(DOCS_VENV)/.installed: constraints.txt
+	$(PYTHON) -m venv $(DOCS_VENV)
+	$(DOCS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(DOCS_VENV)/bin/python -m pip install --quiet antsibull-docs==$(ANTSIBULL_DOCS_VERSION) \
+	  sphinx-ansible-theme==$(SPHINX_ANSIBLE_THEME_VERSION) $$(grep -E '^ansible-core==' constraints.txt)
+	touch $@
+INSTALLED_COLLECTIONS = $$($(BIN)/python -c 'import ansible_collections.amazon.aws as m, pathlib; print(pathlib.Path(m.__path__[0]).parents[2])')
+ANTSIBULL_DOCS = PATH=$(abspath $(DOCS_VENV))/bin:$$PATH GIT_CEILING_DIRECTORIES=$(CURDIR) $(abspath $(DOCS_VENV))/bin/antsibull-docs
+
+docs-lint: setup $(DOCS_VENV)/.installed ## antsibull-docs lint-collection-docs --plugin-docs of both collections
+	for collection in aws deploy; do \
+	  echo "antsibull-docs lint-collection-docs --plugin-docs strata.$$collection"; \
+	  ANSIBLE_COLLECTIONS_PATH=$(INSTALLED_COLLECTIONS) $(ANTSIBULL_DOCS) lint-collection-docs --plugin-docs \
+	    collections/ansible_collections/strata/$$collection; \
+	done
+
+# build/docs (git-ignored): antsibull-docs sphinx-init's project, rst/ (the reference as RST) and
+# build/html. The HTML links to the Ansible docsite (common return values, other collections'
+# modules) resolve only where docs.ansible.com is reachable: offline Sphinx warns about them.
+docs: setup $(DOCS_VENV)/.installed ## the collections' module and plugin reference: RST and HTML in build/docs
+	rm -rf build/docs && mkdir -p -m 700 build/docs
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/collections:$(INSTALLED_COLLECTIONS) $(ANTSIBULL_DOCS) sphinx-init \
+	  --use-current --dest-dir build/docs strata.aws strata.deploy >/dev/null
+	mkdir -p -m 700 build/docs/rst
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/collections:$(INSTALLED_COLLECTIONS) $(ANTSIBULL_DOCS) \
+	  --config-file build/docs/antsibull-docs.cfg collection --use-current --fail-on-error \
+	  --cleanup everything --dest-dir build/docs/rst strata.aws strata.deploy
+	$(DOCS_VENV)/bin/sphinx-build -M html build/docs/rst build/docs/build -c build/docs -q
+	@echo "The collections' reference: build/docs/build/html/index.html (RST in build/docs/rst);" \
+	  "offline, its links to docs.ansible.com stay unresolved (the warnings above)."
 
 unit: setup browser-deps ## pytest: modules, emulator, Lambda handler, the site in headless Chromium
 	$(BIN)/python -m pytest
