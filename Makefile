@@ -18,7 +18,8 @@ SETUP_STAMP := $(VENV)/.strata-setup
 FREE_PORT := $(BIN)/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 
 .PHONY: help setup local deploy teardown emulator-start emulator-stop emulator-status \
-        test lint checkov collections unit browser-deps molecule clean constraints bench-deploy kill-sweep
+        local-page local-page-stop \
+        test lint checkov collections docs docs-lint unit browser-deps molecule clean constraints bench-deploy kill-sweep
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -39,14 +40,32 @@ constraints: setup ## re-pin constraints.txt from the current .venv
 emulator-start: setup ## start the local AWS emulator on AWS_ENDPOINT_URL (waits until it answers)
 	$(EMULATOR) start
 
-emulator-stop: ## stop the emulator that emulator-start started
+emulator-stop: local-page-stop ## stop the emulator that emulator-start started (and the local page, which reads it)
 	@if [ -x $(BIN)/python ]; then $(EMULATOR) stop; fi
 
 emulator-status: setup ## tell whether the emulator is running
 	$(EMULATOR) status
 
-local: emulator-start ## deploy the whole stack to the local emulator
+local: emulator-start ## deploy the whole stack to the local emulator, then serve its page (make local-page)
 	AWS_ENDPOINT_URL=$(AWS_ENDPOINT_URL) $(BIN)/ansible-playbook playbooks/deploy.yml -i inventories/local
+	@$(MAKE) --no-print-directory local-page
+
+# The page with its live counter on this machine (the emulator cannot run Lambda functions):
+# tools/dev/local_api.py serves site/ and the counter's handler against the emulator's table, in
+# the background; it is already running after make local. The deploy's summary names
+# http://127.0.0.1:8080/ in local mode. The emulator accepts any credentials: these are the
+# local inventory's test values, so no credential of the shell is sent to it.
+LOCAL_PAGE_PORT ?= 8080
+LOCAL_PAGE_TABLE ?= strata-visits-local
+LOCAL_PAGE_DIR ?= .strata/local-page
+LOCAL_PAGE := AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing $(BIN)/python tools/dev/local_api.py \
+	--pid-file $(LOCAL_PAGE_DIR)/local-page-$(LOCAL_PAGE_PORT).pid
+local-page: setup ## serve the local stack's page on http://127.0.0.1:LOCAL_PAGE_PORT/ (8080) in the background
+	$(LOCAL_PAGE) --background --port $(LOCAL_PAGE_PORT) --table $(LOCAL_PAGE_TABLE) --site site \
+	  --endpoint-url $(AWS_ENDPOINT_URL) --region us-east-1
+
+local-page-stop: ## stop the page that local-page started
+	@if [ -x $(BIN)/python ]; then $(LOCAL_PAGE) --stop; fi
 
 deploy: setup ## deploy to INVENTORY (default inventories/local)
 	$(BIN)/ansible-playbook playbooks/deploy.yml -i $(INVENTORY)
@@ -54,7 +73,7 @@ deploy: setup ## deploy to INVENTORY (default inventories/local)
 teardown: setup ## back up, verify, then destroy INVENTORY's stack
 	$(BIN)/ansible-playbook playbooks/teardown.yml -i $(INVENTORY)
 
-test: setup browser-deps lint collections unit molecule ## lint plus every test (what CI runs)
+test: setup browser-deps lint docs-lint collections unit molecule ## lint plus every test (what CI runs)
 
 # checkov pins libraries (boto3, packaging, networkx) that conflict with strata's own, so
 # it lives in a venv of its own. Every skip is inline in terraform/, with its reason.
@@ -86,6 +105,46 @@ checkov: setup $(CHECKOV_VENV)/.installed ## Terraform security scan (0 failed; 
 # PowerShell or shell files to check. Accepted findings: tests/sanity/ignore-2.19.txt, each with its reason.
 collections: setup ## build both collections and run ansible-test sanity on each
 	$(BIN)/python tools/ci/collections_check.py
+
+# antsibull-docs (the collections' module and plugin reference, as published collections build
+# it) pins docutils and Sphinx below what constraints.txt holds, so it lives in a venv of its own,
+# with the ansible-core of constraints.txt. It finds amazon.aws (strata.aws's dependency) where
+# the ansible package of .venv installed it. GIT_CEILING_DIRECTORIES: antsibull-docs copies a
+# collection inside a git work tree with git ls-files, which would leave out that git-ignored
+# .venv copy.
+DOCS_VENV := .strata/antsibull-docs-venv
+ANTSIBULL_DOCS_VERSION := 2.28.0
+SPHINX_ANSIBLE_THEME_VERSION := 0.10.4
+$(DOCS_VENV)/.installed: constraints.txt
+	$(PYTHON) -m venv $(DOCS_VENV)
+	$(DOCS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(DOCS_VENV)/bin/python -m pip install --quiet antsibull-docs==$(ANTSIBULL_DOCS_VERSION) \
+	  sphinx-ansible-theme==$(SPHINX_ANSIBLE_THEME_VERSION) $$(grep -E '^ansible-core==' constraints.txt)
+	touch $@
+INSTALLED_COLLECTIONS = $$($(BIN)/python -c 'import ansible_collections.amazon.aws as m, pathlib; print(pathlib.Path(m.__path__[0]).parents[2])')
+ANTSIBULL_DOCS = PATH=$(abspath $(DOCS_VENV))/bin:$$PATH GIT_CEILING_DIRECTORIES=$(CURDIR) $(abspath $(DOCS_VENV))/bin/antsibull-docs
+
+docs-lint: setup $(DOCS_VENV)/.installed ## antsibull-docs lint-collection-docs --plugin-docs of both collections
+	for collection in aws deploy; do \
+	  echo "antsibull-docs lint-collection-docs --plugin-docs strata.$$collection"; \
+	  ANSIBLE_COLLECTIONS_PATH=$(INSTALLED_COLLECTIONS) $(ANTSIBULL_DOCS) lint-collection-docs --plugin-docs \
+	    collections/ansible_collections/strata/$$collection; \
+	done
+
+# build/docs (git-ignored): antsibull-docs sphinx-init's project, rst/ (the reference as RST) and
+# build/html. The HTML links to the Ansible docsite (common return values, other collections'
+# modules) resolve only where docs.ansible.com is reachable: offline Sphinx warns about them.
+docs: setup $(DOCS_VENV)/.installed ## the collections' module and plugin reference: RST and HTML in build/docs
+	rm -rf build/docs && mkdir -p -m 700 build/docs
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/collections:$(INSTALLED_COLLECTIONS) $(ANTSIBULL_DOCS) sphinx-init \
+	  --use-current --dest-dir build/docs strata.aws strata.deploy >/dev/null
+	mkdir -p -m 700 build/docs/rst
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/collections:$(INSTALLED_COLLECTIONS) $(ANTSIBULL_DOCS) \
+	  --config-file build/docs/antsibull-docs.cfg collection --use-current --fail-on-error \
+	  --cleanup everything --dest-dir build/docs/rst strata.aws strata.deploy
+	$(DOCS_VENV)/bin/sphinx-build -M html build/docs/rst build/docs/build -c build/docs -q
+	@echo "The collections' reference: build/docs/build/html/index.html (RST in build/docs/rst);" \
+	  "offline, its links to docs.ansible.com stay unresolved (the warnings above)."
 
 unit: setup browser-deps ## pytest: modules, emulator, Lambda handler, the site in headless Chromium
 	$(BIN)/python -m pytest

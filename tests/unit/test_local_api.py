@@ -149,3 +149,90 @@ def test_command_line_serves_until_stopped(table, emulator_endpoint):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _make(target, endpoint, table, port, page_dir):
+    """``make <target>`` as a user runs it, pointed at the in-process emulator, a free port and a
+    pid directory of the test's own."""
+    return subprocess.run(
+        ["make", "--no-print-directory", target, f"AWS_ENDPOINT_URL={endpoint}", f"LOCAL_PAGE_TABLE={table}",
+         f"LOCAL_PAGE_PORT={port}", f"LOCAL_PAGE_DIR={page_dir}"],
+        cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
+
+
+def test_make_local_page_serves_the_page_in_the_background_until_stopped(
+        aws_session, table, emulator_endpoint, tmp_path):
+    port = _free_port()
+    pid_file = tmp_path / f"local-page-{port}.pid"
+    started = _make("local-page", emulator_endpoint, table, port, tmp_path)
+    assert started.returncode == 0, started.stdout + started.stderr
+    assert f"local page with its live counter: http://127.0.0.1:{port}/ " in started.stdout, started.stdout
+    assert f"table {table}, endpoint {emulator_endpoint}" in started.stdout
+    pid = int(pid_file.read_text())
+    try:
+        # The page, its config pointing the counter at this server, and the counter on the emulator's table.
+        status, headers, body = request(port, "GET", "/")
+        assert status == 200 and headers["Content-Type"] == "text/html" and b'src="config.js"' in body
+        status, _, body = request(port, "GET", "/config.js")
+        assert (status, body.decode()) == (200, f'window.STRATA_API_URL = "http://127.0.0.1:{port}";\n')
+        status, _, body = request(port, "POST", "/count")
+        assert (status, json.loads(body)) == (200, {"count": 1})
+        item = aws_session.client("dynamodb").get_item(TableName=table, Key={"stat": {"S": "Quantity"}})["Item"]
+        assert item["viewCount"] == {"N": "1"}
+
+        # Idempotent: a second start keeps the same server.
+        again = _make("local-page", emulator_endpoint, table, port, tmp_path)
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert f"local page already served at http://127.0.0.1:{port}/ (pid {pid}," in again.stdout
+        assert int(pid_file.read_text()) == pid
+    finally:
+        stopped = _make("local-page-stop", emulator_endpoint, table, port, tmp_path)
+    assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+    assert f"local page stopped (pid {pid})" in stopped.stdout
+    assert not _pid_alive(pid)
+    assert not pid_file.exists()
+    with pytest.raises(OSError):
+        request(port, "GET", "/")
+    assert "local page not running" in _make("local-page-stop", emulator_endpoint, table, port, tmp_path).stdout
+
+
+def test_make_local_page_refuses_a_table_that_is_not_there_and_leaves_nothing_running(emulator_endpoint, tmp_path):
+    port = _free_port()
+    result = _make("local-page", emulator_endpoint, "strata-visits-nowhere", port, tmp_path)
+    assert result.returncode != 0
+    assert "the page's counter could not be read (table strata-visits-nowhere" in result.stderr, result.stderr
+    assert f"GET http://127.0.0.1:{port}/count answered 502" in result.stderr
+    assert "Nothing is left running" in result.stderr and "make local" in result.stderr
+    assert not (tmp_path / f"local-page-{port}.pid").exists()
+    with pytest.raises(OSError):
+        request(port, "GET", "/")
+
+
+def test_make_local_page_refuses_a_port_something_else_holds(table, emulator_endpoint, tmp_path):
+    import socket
+
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        result = _make("local-page", emulator_endpoint, table, port, tmp_path)
+    assert result.returncode != 0
+    assert f"something else listens on http://127.0.0.1:{port}/" in result.stderr, result.stderr
+    assert not (tmp_path / f"local-page-{port}.pid").exists()

@@ -122,7 +122,7 @@ SURVEY_CASES = {
     "confirm_teardown": ("Prod!", "confirm_teardown is 'Prod!': expected empty or the name of the environment"),
     "confirm_replace": ("prod;", "confirm_replace is 'prod;': expected empty or the name of the protected environment"),
     "confirm_rollback": ("a b", "confirm_rollback is 'a b': expected empty or the name of the environment"),
-    "confirm_unlock": ("x;y", "confirm_unlock is 'x;y': expected empty (show the locks) or the ID of the lock"),
+    "confirm_unlock": ("x;y", "confirm_unlock is 'x;y': expected empty (show the locks) or the IDs of the locks to release, separated by commas"),
     "state_version": ("v 1", "state_version is 'v 1': expected empty (list the versions) or an S3 version ID"),
     "allow_replace": ("aws_s3_bucket.site;rm", "allow_replace is 'aws_s3_bucket.site;rm': expected empty or Terraform resource addresses"),
     "restore_from": ("a\nb", "restore_from is 'a\\nb': expected empty (the latest complete backup) or a backup's name"),
@@ -162,7 +162,7 @@ def test_unanswered_survey_questions_are_not_given():
 def test_valid_run_variables_pass_the_preflight():
     given = {"layer": "stateful", "teardown_bootstrap": "yes", "confirm_teardown": "prod", "confirm_replace": "prod",
              "confirm_unlock":
-             "da3ab4d5-bb38-2e42-cfee-5786b2850ea9", "state_version": "6ac1cc86-bcb9-4671-ad8a-6ebb5571c62d",
+             "da3ab4d5-bb38-2e42-cfee-5786b2850ea9,unreadable", "state_version": "6ac1cc86-bcb9-4671-ad8a-6ebb5571c62d",
              "allow_replace": "aws_dynamodb_table.visits,module.site_bucket.aws_s3_bucket.this",
              "restore_from": "20261123T170234Z", "restore_from_env": "dev", "restore_into": "local",
              "backup_max_age_hours": 12.5}

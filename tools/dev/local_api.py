@@ -6,11 +6,17 @@ static site is served too, with a generated config.js that points the page at th
 server, so the whole page can be tried against the local emulator:
 
     AWS_ENDPOINT_URL=http://127.0.0.1:4566 \\
-        python tools/local_api.py --port 8080 --table strata-visits-local --site site
+        python tools/dev/local_api.py --port 8080 --table strata-visits-local --site site
     # then open http://127.0.0.1:8080/
 
 Requests for files that exist under --site (and /, /config.js) are answered from the
 site; every other request goes to the handler.
+
+With --background --pid-file FILE it serves in the background instead (``make local-page``):
+it starts the server unless FILE names one already serving with the same arguments, waits
+until GET /count reads the counter from the table, and prints the page's URL; the log goes
+next to FILE (FILE with the suffix .log). --stop --pid-file FILE stops only the server FILE
+records (``make local-page-stop``).
 """
 from __future__ import annotations
 
@@ -20,8 +26,14 @@ import importlib.util
 import json
 import mimetypes
 import os
+import signal
+import socket
+import subprocess
+import sys
 import time
 import traceback
+import urllib.error
+import urllib.request
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -29,6 +41,9 @@ from urllib.parse import unquote, urlsplit
 
 DEFAULT_SOURCE = Path(__file__).resolve().parents[2] / "lambda" / "visitor_counter"
 MAX_BODY = 1024 * 1024
+START_TIMEOUT_S = 30.0
+STOP_GRACE_S = 10.0
+LOG_TAIL_LINES = 20
 
 
 def load_handler(source: Path, spec: str = "app.handler"):
@@ -171,11 +186,166 @@ def make_server(host: str, port: int, handler, site: Path | None = None) -> Thre
     return ThreadingHTTPServer((host, port), RequestHandler)
 
 
+class BackgroundError(Exception):
+    """A background start or stop that failed, told to the user as one message (exit status 1)."""
+
+
+def serve_command(args: argparse.Namespace) -> list[str]:
+    """The command line the background server runs: this script in the foreground, every path
+    absolute, so that a later start recognises it by its arguments."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--host", args.host, "--port", str(args.port),
+               "--table", args.table, "--allowed-origin", args.allowed_origin, "--region", args.region,
+               "--source", str(Path(args.source).resolve())]
+    if args.endpoint_url:
+        command += ["--endpoint-url", args.endpoint_url]
+    if args.site is not None:
+        command += ["--site", str(Path(args.site).resolve())]
+    return command
+
+
+def page_url(host: str, port: int) -> str:
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")[:-1]
+    except OSError:
+        result = subprocess.run(["ps", "-p", str(pid), "-o", "command="],
+                                capture_output=True, text=True, check=False)
+        return result.stdout.split()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False  # our own child, just reaped
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def recorded_server(pid_file: Path) -> tuple[int, list[str]] | None:
+    """(pid, command line) of the server the pid file records, if it is alive and is this script."""
+    try:
+        pid = int(pid_file.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    command = _cmdline(pid)
+    if _alive(pid) and Path(__file__).name in " ".join(command[1:3]):
+        return pid, command
+    return None
+
+
+def _terminate(pid: int) -> None:
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_S
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            deadline = float("inf")
+        time.sleep(0.05)
+
+
+def _listening(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _read_counter(url: str) -> tuple[int, str] | None:
+    """(HTTP status, body) of GET <url>count, or None while nothing answers."""
+    try:
+        with urllib.request.urlopen(f"{url}count", timeout=15) as response:
+            return response.status, response.read().decode(errors="replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode(errors="replace")
+    except OSError:
+        return None
+
+
+def _log_tail(log_file: Path) -> str:
+    try:
+        lines = log_file.read_text(errors="replace").splitlines()
+    except FileNotFoundError:
+        return "no log was written"
+    return f"last lines of {log_file}:\n" + ("\n".join(lines[-LOG_TAIL_LINES:]) or "(empty)")
+
+
+def stop_background(pid_file: Path) -> str:
+    """Stop the server the pid file records (and nothing else)."""
+    server = recorded_server(pid_file)
+    if server is None:
+        stale = pid_file.exists()
+        pid_file.unlink(missing_ok=True)
+        return "local page not running" + (f" (removed the stale {pid_file})" if stale else "")
+    _terminate(server[0])
+    pid_file.unlink(missing_ok=True)
+    return f"local page stopped (pid {server[0]})"
+
+
+def start_background(args: argparse.Namespace, pid_file: Path, timeout: float = START_TIMEOUT_S) -> str:
+    """Serve in the background unless the pid file records a server with the same arguments;
+    return once GET /count has read the counter, with the page's URL."""
+    url = page_url(args.host, args.port)
+    where = f"table {args.table}, endpoint {args.endpoint_url or 'AWS'}"
+    command = serve_command(args)
+    server = recorded_server(pid_file)
+    if server is not None and server[1][1:] == command[1:]:
+        return f"local page already served at {url} (pid {server[0]}, {where})"
+    restarted = ""
+    if server is not None:
+        _terminate(server[0])
+        restarted = f" (the server of other settings, pid {server[0]}, was stopped)"
+    pid_file.unlink(missing_ok=True)
+    if _listening(args.host, args.port):
+        raise BackgroundError(f"something else listens on {url}; it was not started with {pid_file}: "
+                              f"stop it, or serve the page on another port (--port)")
+    pid_file.parent.mkdir(parents=True, exist_ok=True)
+    log_file = pid_file.with_suffix(".log")
+    with log_file.open("wb") as log:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    pid_file.write_text(f"{process.pid}\n")
+    deadline = time.monotonic() + timeout
+    while (answer := _read_counter(url)) is None:
+        if process.poll() is not None:
+            pid_file.unlink(missing_ok=True)
+            raise BackgroundError(f"the local page exited with status {process.returncode} before answering "
+                                  f"on {url}; {_log_tail(log_file)}")
+        if time.monotonic() > deadline:
+            _terminate(process.pid)
+            pid_file.unlink(missing_ok=True)
+            raise BackgroundError(f"the local page did not answer on {url} within {timeout:g}s; {_log_tail(log_file)}")
+        time.sleep(0.1)
+    status, body = answer
+    if status != 200:
+        _terminate(process.pid)
+        pid_file.unlink(missing_ok=True)
+        raise BackgroundError(
+            f"the page's counter could not be read ({where}): GET {url}count answered {status} {body.strip()}. "
+            f"Nothing is left running. Are the emulator and the stack running? make local starts the emulator "
+            f"and deploys the stack to it")
+    return (f"local page with its live counter: {url} (pid {process.pid}, {where}, "
+            f"log {log_file}){restarted}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (default %(default)s)")
-    parser.add_argument("--table", required=True, help="DynamoDB table holding the counter (TABLE_NAME)")
+    parser.add_argument("--table", help="DynamoDB table holding the counter (TABLE_NAME); required to serve")
     parser.add_argument("--allowed-origin", default="*",
                         help="Access-Control-Allow-Origin the handler sends (default %(default)s)")
     parser.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL"),
@@ -185,14 +355,34 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE,
                         help="directory holding the handler's app.py (default: the repo's visitor counter)")
     parser.add_argument("--site", type=Path, help="also serve this static site directory, e.g. site/")
+    parser.add_argument("--pid-file", type=Path,
+                        help="with --background or --stop: the file that records the background server's pid")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--background", action="store_true",
+                      help="serve in the background (idempotent), wait until the counter answers, print the URL")
+    mode.add_argument("--stop", action="store_true", help="stop the background server --pid-file records")
     args = parser.parse_args(argv)
+
+    if (args.background or args.stop) and args.pid_file is None:
+        parser.error("--background and --stop need --pid-file")
+    if args.stop:
+        print(stop_background(args.pid_file))
+        return
+    if not args.table:
+        parser.error("--table is required to serve")
+    if args.site is not None and not args.site.is_dir():
+        parser.error(f"--site: {args.site} is not a directory")
+    if args.background:
+        try:
+            print(start_background(args, args.pid_file), flush=True)
+        except BackgroundError as exc:
+            sys.exit(f"local_api: error: {exc}")
+        return
 
     os.environ.update(TABLE_NAME=args.table, ALLOWED_ORIGIN=args.allowed_origin,
                       AWS_REGION=args.region, AWS_DEFAULT_REGION=args.region)
     if args.endpoint_url:
         os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
-    if args.site is not None and not args.site.is_dir():
-        parser.error(f"--site: {args.site} is not a directory")
 
     server = make_server(args.host, args.port, load_handler(args.source), args.site)
     print(f"visitor counter API on http://{args.host}:{server.server_port}/count "

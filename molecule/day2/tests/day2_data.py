@@ -13,6 +13,12 @@
     day2_data.py drop-item LAYER           remove that lock item
     day2_data.py locked LAYER...           exit 0 when a lock (item or .tflock) is held on any of these layers' states
     day2_data.py locks                     per layer: whether a lock item and a .tflock are held, as JSON
+    day2_data.py check-backend-gone WORK_DIR
+                                           after teardown_bootstrap=true with the vault off: no state bucket, no lock
+                                           table, no local state, and no vault was ever made
+    day2_data.py terraform-in DIR          exit 0 when a terraform process runs in DIR
+    day2_data.py planning WORK_DIR LAYER... exit 0 when the bootstrap lock is held and terraform runs in each layer's
+                                           working copy (WORK_DIR/LAYER): the plans made side by side with bootstrap's
     day2_data.py lock-modes WORK_DIR       per layer: the working copy's backend locking, the recorded mode, lineage,
                                            serial, resources; the lock table, its lock items, the .tflock objects; the budget
 """
@@ -23,6 +29,7 @@ import hashlib
 import json
 import sys
 import uuid
+from pathlib import Path
 from datetime import datetime, timezone
 
 import boto3
@@ -176,6 +183,29 @@ def lock_modes(work_dir):
     }, default=str))
 
 
+def terraform_in(directory):
+    """Whether a terraform process runs with ``directory`` as its working directory (Linux /proc)."""
+    target = Path(directory).resolve()
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and "terraform" in (proc / "comm").read_text() and (proc / "cwd").resolve() == target:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def check_backend_gone(bootstrap_work_dir):
+    s3, ddb = boto3.client("s3", region_name=REGION), boto3.client("dynamodb", region_name=REGION)
+    names = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    assert not [n for n in names if n.startswith("molecule-tfstate-")], f"the state bucket remains: {names}"
+    assert not [n for n in names if n.startswith("molecule-backups-")], f"a backup vault exists with the vault off: {names}"
+    assert LOCK_TABLE not in ddb.list_tables()["TableNames"], "the lock table remains"
+    leftovers = [p.name for p in Path(bootstrap_work_dir).glob("terraform.tfstate*")]
+    assert not leftovers, f"local state left in {bootstrap_work_dir}: {leftovers}"
+    print("state backend gone: no bucket, no lock table, no local state, no vault")
+
+
 def main(argv):
     command = argv[0]
     s3, ddb, bucket = clients()
@@ -194,6 +224,13 @@ def main(argv):
     elif command == "locked":
         held_now = locks()
         raise SystemExit(0 if any(any(held_now[layer].values()) for layer in argv[1:]) else 1)
+    elif command == "check-backend-gone":
+        check_backend_gone(argv[1])
+    elif command == "terraform-in":
+        raise SystemExit(0 if terraform_in(argv[1]) else 1)
+    elif command == "planning":
+        raise SystemExit(0 if any(locks()["bootstrap"].values())
+                         and all(terraform_in(Path(argv[1]) / layer) for layer in argv[2:]) else 1)
     elif command == "locks":
         print(json.dumps(locks()))
     elif command == "check-unlocked":

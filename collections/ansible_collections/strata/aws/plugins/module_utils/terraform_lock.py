@@ -143,20 +143,90 @@ def describe_line(layer, lock):
             f"({lock['age']} ago), held in {places}")
 
 
-def choose_release(layer, locks, lock_id):
-    """The lock to release for ``lock_id``; a LockError naming the locks there are when none has
-    that ID (an unreadable lock, whose ID is unknown, is released with ``lock_id`` ``unreadable``)."""
-    for lock in locks:
-        if lock["id"] == lock_id or (lock["id"] is None and lock_id == "unreadable"):
-            return lock
+def release_command(command, layer, lock_id):
+    """The exact command that releases one lock: ``command`` is the unlock playbook's command line
+    with its inventory (``ansible-playbook playbooks/unlock.yml -i inventories/dev``)."""
+    return f"{command} -e layer={layer} -e confirm_unlock={lock_id or 'unreadable'}"
+
+
+def with_commands(locks, command):
+    """Each lock (with its ``layer``) given the ``command`` that releases it (see release_command)."""
+    return [dict(lock, command=release_command(command, lock["layer"], lock["id"])) for lock in locks]
+
+
+def held_lines(env, locks, command, state=None):
+    """What a person reads about the locks held in an environment (or on one ``state``: ``layer``,
+    ``bucket``, ``key``): one line per lock with the command that releases it, and, for several,
+    the one command that releases them all."""
+    where = f"the {state['layer']} state of {env} (s3://{state['bucket']}/{state['key']})" if state else \
+        f"any state of {env}"
     if not locks:
-        raise LockError(f"The {layer} state holds no lock, so there is nothing to release for ID {lock_id}. "
+        return [f"No lock is held on {where}: nothing to release."]
+    if state:
+        lines = [f"The {state['layer']} state of {env} (s3://{state['bucket']}/{state['key']}) is locked; nothing was changed:"]
+    else:
+        lines = [f"{len(locks)} lock(s) held on the states of {env}; nothing was changed:"]
+    for lock in locks:
+        lines.append(f"{describe_line(lock['layer'], lock)}. Release it with: {lock['command']}")
+    if len(locks) > 1:
+        ids = ",".join(lock["id"] or "unreadable" for lock in locks)
+        lines.append(f"Or release them all at once: {command} -e confirm_unlock={ids}")
+    lines.append(f"A live run holds its lock while it works: make sure no deploy, teardown or other Terraform run of {env} "
+                 "is going on before releasing one.")
+    return lines
+
+
+def met_lines(env, layer, lock_id, waited, locks, command):
+    """What a run that met a held lock says: who holds it, that nothing was changed, what to do
+    (the command that releases it if its run died), and the other locks held in ``env``."""
+    mine = next((lock for lock in locks if lock["layer"] == layer and lock["id"] == lock_id), None)
+    if mine is None:
+        holder = f"lock {lock_id or '(unknown ID)'}, released since"
+    else:
+        holder = describe_line(layer, mine).split(": ", 1)[1]
+        holder = f"lock {mine['id'] or 'unreadable'}, {holder}"
+    lines = [f"The {layer} state of {env} is locked by another run ({holder}). This run waited {waited} s for it "
+             f"(terraform_layer_lock_timeout) and changed nothing in the {layer} layer.",
+             "If that run is still going, let it finish, then run the same command again."]
+    if mine is not None:
+        lines.append(f"If it died, release its lock with: {mine['command']} and then run the same command again.")
+    others = [lock for lock in locks if lock is not mine]
+    if others:
+        lines.append(f"Other locks held on the states of {env}:")
+        lines += [f"{describe_line(lock['layer'], lock)}. Release it with: {lock['command']}" for lock in others]
+    return lines
+
+
+def released_lines(env, released, check_mode=False):
+    """One line per lock released (``layer``, ``id``, ``held_in``), naming where it was held."""
+    places = {"dynamodb": "the lock table", "lockfile": "the .tflock object"}
+    verb = "Would release" if check_mode else "Released"
+    return [f"{verb} the {lock['layer']} lock {lock['id'] or 'unreadable'} of {env} from "
+            f"{' and '.join(places[place] for place in lock['held_in'])}." for lock in released]
+
+
+def choose_releases(locks, lock_ids, scope):
+    """The locks to release for ``lock_ids`` (each an ID, or ``unreadable`` for a lock whose content
+    is not Terraform's JSON), every one found before any is released; a LockError naming the locks
+    there are when an ID is not held. ``scope`` names where was looked, for example
+    ``stateful state`` or ``states of dev``."""
+    chosen, missing = [], []
+    for lock_id in dict.fromkeys(lock_ids):
+        found = [lock for lock in locks if lock["id"] == lock_id or (lock["id"] is None and lock_id == "unreadable")]
+        chosen.extend(found)
+        if not found:
+            missing.append(lock_id)
+    if not missing:
+        return chosen
+    ids = ", ".join(missing)
+    if not locks:
+        raise LockError(f"No lock is held on the {scope}, so there is nothing to release for ID {ids}. "
                         "Nothing was changed.", locks=[])
-    held = "; ".join(describe_line(layer, lock) for lock in locks)
-    ids = ", ".join(lock["id"] or "unreadable" for lock in locks)
-    raise LockError(f"Refusing to release the {layer} lock: ID {lock_id} is not the lock that is held. "
-                    f"Held: {held}. Nothing was changed. If that lock is stale, confirm with its ID "
-                    f"(-e confirm_unlock=<{ids}>).", locks=locks)
+    held = "; ".join(describe_line(lock.get("layer", "state"), lock) for lock in locks)
+    held_ids = ",".join(lock["id"] or "unreadable" for lock in locks)
+    raise LockError(f"Refusing to release: ID {ids} is not the lock that is held on the {scope}. Held: {held}. "
+                    f"Nothing was changed. If a lock is stale, confirm with its ID (-e confirm_unlock=<{held_ids}>).",
+                    locks=locks)
 
 
 def new_lock_info(path, operation, info="", who=None, version="strata", now=None):
@@ -210,6 +280,14 @@ def read_locks(s3, ddb, bucket, key, lock_table=None, now=None):
         entries.append(("lockfile", dict(describe("lockfile", parse_info(raw), now),
                                          raw=None if parse_info(raw).get("ID") else raw.decode("utf-8", "replace"))))
     return group_locks(entries)
+
+
+def read_states_locks(s3, ddb, bucket, states, lock_table=None, now=None):
+    """Every lock on each of ``states`` (``layer``, ``key``) in ``bucket``, each lock with its
+    ``layer`` and ``key``, in the order of ``states``."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return [dict(lock, layer=state["layer"], key=state["key"])
+            for state in states for lock in read_locks(s3, ddb, bucket, state["key"], lock_table, now)]
 
 
 def release(s3, ddb, bucket, key, lock_table, lock):

@@ -25,16 +25,36 @@ options:
     type: str
     required: true
   key:
-    description: The state object's key, for example C(dev/stateful/terraform.tfstate).
+    description:
+      - The state object's key, for example C(dev/stateful/terraform.tfstate).
+      - One of O(key) and O(states) is required.
     type: str
-    required: true
+  layer:
+    description: The layer's name of O(key), for messages.
+    type: str
+    default: state
+  states:
+    description:
+      - Several states to look at in one call, for example every state of an environment; each lock
+        returned names its C(layer) and C(key). Instead of O(key).
+    type: list
+    elements: dict
+    suboptions:
+      layer:
+        description: The layer's name.
+        type: str
+        required: true
+      key:
+        description: The state object's key.
+        type: str
+        required: true
   lock_table:
     description: The DynamoDB lock table. Unset looks at the C(.tflock) object only.
     type: str
   state:
     description:
       - C(info) reports the locks and changes nothing.
-      - C(absent) releases the lock O(lock_id).
+      - C(absent) releases the locks O(lock_ids) (or O(lock_id)).
     type: str
     choices: [info, absent]
     default: info
@@ -43,10 +63,39 @@ options:
       - The ID of the lock to release (O(state=absent)). A lock whose content is not Terraform's
         JSON has no readable ID and is released with V(unreadable).
     type: str
-  layer:
-    description: The layer's name, for messages.
+  lock_ids:
+    description:
+      - Several IDs to release at once (O(state=absent)), instead of O(lock_id). Every one must be
+        held on the states looked at, or nothing is released.
+    type: list
+    elements: str
+  command:
+    description:
+      - The command line of the unlock playbook with its inventory, for example
+        C(ansible-playbook playbooks/unlock.yml -i inventories/dev). With it each lock gets the exact
+        command that releases it (C(command) in RV(locks)) and RV(held_lines) says so.
     type: str
-    default: state
+  env:
+    description: The environment's name, for RV(held_lines).
+    type: str
+    default: the environment
+  met:
+    description:
+      - The lock a run met and waited for, to say so in RV(held_lines) with the command that releases it and
+        the other locks held (with O(command)).
+    type: dict
+    suboptions:
+      layer:
+        description: The layer whose state the run could not lock.
+        type: str
+        required: true
+      id:
+        description: The ID of the lock it met (as Terraform's "Lock Info" gave it).
+        type: str
+      waited:
+        description: How long the run waited for the lock, in seconds.
+        type: int
+        default: 0
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
@@ -57,6 +106,7 @@ notes:
   - "IAM actions needed: C(dynamodb:GetItem), C(dynamodb:DeleteItem) on the lock table; C(s3:GetObject),
     C(s3:DeleteObject) on C(<key>.tflock)."
   - In check mode O(state=absent) reports what it would release and releases nothing.
+  - The bootstrap state (C(bootstrap/terraform.tfstate)) is shared by every environment of the account.
 attributes:
   check_mode:
     support: full
@@ -76,6 +126,18 @@ EXAMPLES = r"""
     lock_table: strata-tfstate-lock
   register: locks
 
+- name: Show every lock held on the states of dev, each with the command that releases it
+  strata.aws.terraform_lock:
+    bucket: strata-tfstate-123456789012
+    states:
+      - {layer: bootstrap, key: bootstrap/terraform.tfstate}
+      - {layer: stateful, key: dev/stateful/terraform.tfstate}
+      - {layer: stateless, key: dev/stateless/terraform.tfstate}
+    lock_table: strata-tfstate-lock
+    command: ansible-playbook playbooks/unlock.yml -i inventories/dev
+    env: dev
+  register: held
+
 - name: Release the stale lock, in the table and the .tflock object alike
   strata.aws.terraform_lock:
     bucket: strata-tfstate-123456789012
@@ -88,20 +150,38 @@ EXAMPLES = r"""
 RETURN = r"""
 locks:
   description: >-
-    The locks held before the run, one per lock ID: id, who, operation, info, version, path, created
-    (Terraform's time), age_seconds, age (for example C(12m 5s)) and held_in (C(dynamodb), C(lockfile)
-    or both).
+    The locks held before the run, one per lock ID and state: id, who, operation, info, version, path, created
+    (Terraform's time), age_seconds, age (for example C(12m 5s)), held_in (C(dynamodb), C(lockfile) or both),
+    layer, key, and with O(command) the command that releases it.
   returned: always
   type: list
   elements: dict
 released:
-  description: The places the lock was released from (C(dynamodb), C(lockfile)); empty with O(state=info).
+  description: The places locks were released from (C(dynamodb), C(lockfile)); empty with O(state=info).
   returned: always
   type: list
   elements: str
-lines:
-  description: One line per lock, naming its ID, operation, holder, creation time, age and places.
+released_locks:
+  description: Each lock released (or, in check mode, that would be), with its layer, key, id and held_in.
   returned: always
+  type: list
+  elements: dict
+lines:
+  description: One line per lock, naming its layer, ID, operation, holder, creation time, age and places.
+  returned: always
+  type: list
+  elements: str
+released_lines:
+  description: With O(state=absent), one line per lock released (or that would be, in check mode), naming where it was held.
+  returned: when O(state=absent)
+  type: list
+  elements: str
+held_lines:
+  description: >-
+    With O(command): what a person reads about the locks held, one line per lock ending with the command
+    that releases it, and for several locks the one command that releases them all; with O(met), what a
+    run that met a held lock says (who holds it, what to do, the other locks held).
+  returned: when O(command) is given
   type: list
   elements: str
 """
@@ -113,18 +193,31 @@ from ansible_collections.strata.aws.plugins.module_utils.aws_module import clien
 def manage(module):
     params = module.params
     s3, ddb = client(module, "s3"), client(module, "dynamodb")
-    locks = tl.read_locks(s3, ddb, params["bucket"], params["key"], params["lock_table"])
-    lines = [tl.describe_line(params["layer"], lock) for lock in locks]
-    result = {"locks": locks, "released": [], "lines": lines, "changed": False}
+    states = params["states"] or [{"layer": params["layer"], "key": params["key"]}]
+    locks = tl.read_states_locks(s3, ddb, params["bucket"], states, params["lock_table"])
+    if params["command"]:
+        locks = tl.with_commands(locks, params["command"])
+    result = {"locks": locks, "released": [], "released_locks": [], "changed": False,
+              "lines": [tl.describe_line(lock["layer"], lock) for lock in locks]}
+    single = None if params["states"] else {"layer": params["layer"], "bucket": params["bucket"], "key": params["key"]}
+    if params["command"] and params["met"]:
+        met = params["met"]
+        result["held_lines"] = tl.met_lines(params["env"], met["layer"], met["id"], met["waited"], locks, params["command"])
+    elif params["command"]:
+        result["held_lines"] = tl.held_lines(params["env"], locks, params["command"], single)
     if params["state"] == "absent":
-        if not params["lock_id"]:
-            module.fail_json(msg="lock_id is required with state=absent", **result)
-        lock = tl.choose_release(params["layer"], locks, params["lock_id"])
-        if module.check_mode:
-            result["released"] = list(lock["held_in"])
-        else:
-            result["released"] = tl.release(s3, ddb, params["bucket"], params["key"], params["lock_table"], lock)
-        result["changed"] = bool(result["released"])
+        lock_ids = params["lock_ids"] or ([params["lock_id"]] if params["lock_id"] else [])
+        if not lock_ids:
+            module.fail_json(msg="lock_id or lock_ids is required with state=absent", **result)
+        scope = f"{params['layer']} state" if not params["states"] else f"states of {params['env']}"
+        chosen = tl.choose_releases(locks, lock_ids, scope)
+        for lock in chosen:
+            places = list(lock["held_in"]) if module.check_mode else \
+                tl.release(s3, ddb, params["bucket"], lock["key"], params["lock_table"], lock)
+            result["released_locks"].append({"layer": lock["layer"], "key": lock["key"], "id": lock["id"], "held_in": places})
+            result["released"] += [place for place in places if place not in result["released"]]
+        result["changed"] = bool(result["released_locks"])
+        result["released_lines"] = tl.released_lines(params["env"], result["released_locks"], module.check_mode)
     return result
 
 
@@ -132,13 +225,25 @@ def main():
     run(
         {
             "bucket": {"type": "str", "required": True},
-            "key": {"type": "str", "required": True, "no_log": False},
+            "key": {"type": "str", "no_log": False},
+            "layer": {"type": "str", "default": "state"},
+            "states": {"type": "list", "elements": "dict", "options": {
+                "layer": {"type": "str", "required": True},
+                "key": {"type": "str", "required": True, "no_log": False}}},
             "lock_table": {"type": "str"},
             "state": {"type": "str", "choices": ["info", "absent"], "default": "info"},
             "lock_id": {"type": "str"},
-            "layer": {"type": "str", "default": "state"},
+            "lock_ids": {"type": "list", "elements": "str"},
+            "command": {"type": "str"},
+            "env": {"type": "str", "default": "the environment"},
+            "met": {"type": "dict", "options": {
+                "layer": {"type": "str", "required": True},
+                "id": {"type": "str"},
+                "waited": {"type": "int", "default": 0}}},
         },
         manage,
+        required_one_of=[("key", "states")],
+        mutually_exclusive=[("key", "states"), ("lock_id", "lock_ids")],
     )
 
 

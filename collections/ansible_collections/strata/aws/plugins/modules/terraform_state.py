@@ -94,6 +94,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+bucket_exists:
+  description: Whether the state bucket exists (a missing state in an existing bucket is a layer never deployed, or removed).
+  returned: state is info
+  type: bool
 current:
   description: >-
     The current state: version_id, serial, lineage, resources (managed resource count), addresses,
@@ -145,6 +149,7 @@ lock_id:
 
 from ansible_collections.strata.aws.plugins.module_utils import terraform_state as ts
 from ansible_collections.strata.aws.plugins.module_utils.aws_module import client, run
+from ansible_collections.strata.aws.plugins.module_utils.terraform_lock_mode import bucket_exists
 
 
 def manage(module):
@@ -157,8 +162,9 @@ def manage(module):
             module.fail_json(msg=f"lock_table is required with lock_mode {params['lock_mode']}")
         return ts.rollback(s3, client(module, "dynamodb"), params["bucket"], params["key"], params["lock_table"],
                            params["lock_mode"], params["version_id"], check_mode=module.check_mode)
-    result = {"changed": False, "current": ts.current(s3, params["bucket"], params["key"]),
-              "versions": [], "delete_markers": 0}
+    current = ts.current(s3, params["bucket"], params["key"])
+    result = {"changed": False, "current": current, "versions": [], "delete_markers": 0,
+              "bucket_exists": current is not None or bucket_exists(s3, params["bucket"])}
     if params["versions"]:
         result["versions"], result["delete_markers"] = ts.list_versions(s3, params["bucket"], params["key"])
     if params["bucket_stats"]:

@@ -34,16 +34,16 @@ def backend(aws_session):
     ddb.delete_table(TableName=table)
 
 
-def terraform_lock(backend, where=("dynamodb", "lockfile"), lock_id=None):
+def terraform_lock(backend, where=("dynamodb", "lockfile"), lock_id=None, key=KEY):
     """Lock the state as Terraform does; returns the lock's ID."""
-    info = tl.new_lock_info(f"{backend['bucket']}/{KEY}", "OperationTypeApply", who="ci@runner")
+    info = tl.new_lock_info(f"{backend['bucket']}/{key}", "OperationTypeApply", who="ci@runner")
     if lock_id:
         info["ID"] = lock_id
     if "dynamodb" in where:
         backend["ddb"].put_item(TableName=backend["table"], Item={
-            "LockID": {"S": f"{backend['bucket']}/{KEY}"}, "Info": {"S": json.dumps(info)}})
+            "LockID": {"S": f"{backend['bucket']}/{key}"}, "Info": {"S": json.dumps(info)}})
     if "lockfile" in where:
-        backend["s3"].put_object(Bucket=backend["bucket"], Key=KEY + ".tflock", Body=json.dumps(info).encode())
+        backend["s3"].put_object(Bucket=backend["bucket"], Key=key + ".tflock", Body=json.dumps(info).encode())
     return info["ID"]
 
 
@@ -86,7 +86,7 @@ def test_show_refuse_a_wrong_id_then_release_in_both_places(backend, tmp_path):
                                      Key={"LockID": {"S": tl.digest_item_id(backend["bucket"], KEY)}})
     assert digest["Item"]["Digest"]["S"] == "0" * 32
     again = run_module(tmp_path, "strata.aws.terraform_lock", args(backend, state="absent", lock_id=lock_id))
-    assert again["failed"] and "holds no lock" in again["msg"]
+    assert again["failed"] and "No lock is held on the stateful state" in again["msg"]
 
 
 @pytest.mark.parametrize("where", [("dynamodb",), ("lockfile",)])
@@ -106,6 +106,33 @@ def test_two_different_locks_are_shown_apart_and_released_one_at_a_time(backend,
     assert [(lock["id"], lock["held_in"]) for lock in shown["locks"]] == [(first, ["dynamodb"]), (second, ["lockfile"])]
     run_module(tmp_path, "strata.aws.terraform_lock", args(backend, state="absent", lock_id=second))
     assert held(backend) == {"dynamodb": True, "lockfile": False}
+
+
+STATES = [{"layer": "bootstrap", "key": "bootstrap/terraform.tfstate"}, {"layer": "stateful", "key": KEY},
+          {"layer": "stateless", "key": "dev/stateless/terraform.tfstate"}]
+UNLOCK = "ansible-playbook playbooks/unlock.yml -i inventories/dev"
+
+
+def test_every_lock_of_an_environment_with_its_command_then_several_released_at_once(backend, tmp_path):
+    boot = terraform_lock(backend, where=("lockfile",), key=STATES[0]["key"])
+    stateful = terraform_lock(backend)
+    every = {"bucket": backend["bucket"], "states": STATES, "lock_table": backend["table"], "command": UNLOCK, "env": "dev"}
+    shown = run_module(tmp_path, "strata.aws.terraform_lock", every)
+    assert [(lock["layer"], lock["id"], lock["held_in"], lock["command"]) for lock in shown["locks"]] == [
+        ("bootstrap", boot, ["lockfile"], f"{UNLOCK} -e layer=bootstrap -e confirm_unlock={boot}"),
+        ("stateful", stateful, ["dynamodb", "lockfile"], f"{UNLOCK} -e layer=stateful -e confirm_unlock={stateful}")]
+    assert shown["held_lines"][-2] == f"Or release them all at once: {UNLOCK} -e confirm_unlock={boot},{stateful}"
+
+    wrong = run_module(tmp_path, "strata.aws.terraform_lock", dict(every, state="absent", lock_ids=[boot, "not-it"]))
+    assert wrong["failed"] and "ID not-it is not the lock that is held on the states of dev" in wrong["msg"]
+    assert held(backend) == {"dynamodb": True, "lockfile": True}
+    assert len(run_module(tmp_path, "strata.aws.terraform_lock", every)["locks"]) == 2
+
+    released = run_module(tmp_path, "strata.aws.terraform_lock", dict(every, state="absent", lock_ids=[boot, stateful]))
+    assert released["changed"] and [(r["layer"], r["held_in"]) for r in released["released_locks"]] == \
+        [("bootstrap", ["lockfile"]), ("stateful", ["dynamodb", "lockfile"])]
+    after = run_module(tmp_path, "strata.aws.terraform_lock", every)
+    assert after["locks"] == [] and after["held_lines"] == ["No lock is held on any state of dev: nothing to release."]
 
 
 def test_lockfile_only_without_a_lock_table(backend, tmp_path):

@@ -53,7 +53,7 @@ def args(backend, **extra):
 
 def test_info_lists_versions_newest_first_and_the_bucket(backend, tmp_path):
     info = run_module(tmp_path, "strata.aws.terraform_state", args(backend, versions=True, bucket_stats=True))
-    assert info["changed"] is False
+    assert info["changed"] is False and info["bucket_exists"] is True
     assert (info["current"]["serial"], info["current"]["lineage"], info["current"]["resources"]) == (3, "L1", 3)
     assert [v["version_id"] for v in info["versions"]] == [backend["ids"][n] for n in ("s3", "s2", "s1", "old")]
     assert [(v["serial"], v["lineage"], v["resources"]) for v in info["versions"]] == \
@@ -64,7 +64,7 @@ def test_info_lists_versions_newest_first_and_the_bucket(backend, tmp_path):
 
 def test_no_state(backend, tmp_path):
     info = run_module(tmp_path, "strata.aws.terraform_state", args(backend, key="nothing/here.tfstate", versions=True))
-    assert (info["current"], info["versions"]) == (None, [])
+    assert (info["current"], info["versions"], info["bucket_exists"]) == (None, [], True)
 
 
 def test_rollback_writes_a_new_version_above_the_current_serial(backend, tmp_path):
@@ -114,3 +114,4 @@ def test_no_bucket(tmp_path, emulator_endpoint):
     info = run_module(tmp_path, "strata.aws.terraform_state", {"bucket": f"missing-{uuid.uuid4().hex[:8]}", "key": KEY,
                                                                "bucket_stats": True})
     assert (info.get("failed"), info["current"], info["stats"]["exists"], info["stats"]["versions"]) == (None, None, False, 0)
+    assert info["bucket_exists"] is False

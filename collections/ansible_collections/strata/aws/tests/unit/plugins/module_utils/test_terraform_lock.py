@@ -76,23 +76,65 @@ def test_describe_line_names_layer_lock_holder_age_and_places():
                     "(12m 4s ago), held in the lock table")
 
 
-def test_choose_release_takes_only_the_held_id():
-    locks = tl.group_locks([("dynamodb", tl.describe("dynamodb", info("a1"), NOW)),
-                            ("lockfile", tl.describe("lockfile", info("a1"), NOW))])
-    assert tl.choose_release("stateful", locks, "a1")["held_in"] == ["dynamodb", "lockfile"]
+def _held(layer, lock_id, *places):
+    return dict(tl.group_locks([(place, tl.describe(place, info(lock_id), NOW)) for place in places])[0], layer=layer)
+
+
+def test_choose_releases_takes_only_held_ids_and_refuses_before_releasing_anything():
+    locks = [_held("stateful", "a1", "dynamodb", "lockfile"), _held("bootstrap", "b2", "lockfile")]
+    assert [lock["held_in"] for lock in tl.choose_releases(locks, ["a1"], "stateful state")] == [["dynamodb", "lockfile"]]
+    assert [lock["id"] for lock in tl.choose_releases(locks, ["b2", "a1", "b2"], "states of dev")] == ["b2", "a1"]
     with pytest.raises(tl.LockError) as refused:
-        tl.choose_release("stateful", locks, "wrong")
-    assert "ID wrong is not the lock that is held" in refused.value.msg
-    assert "stateful lock a1" in refused.value.msg and "-e confirm_unlock=<a1>" in refused.value.msg
-    assert "Nothing was changed" in refused.value.msg
+        tl.choose_releases(locks, ["a1", "wrong"], "states of dev")
+    assert "ID wrong is not the lock that is held on the states of dev" in refused.value.msg
+    assert "stateful lock a1" in refused.value.msg and "bootstrap lock b2" in refused.value.msg
+    assert "-e confirm_unlock=<a1,b2>" in refused.value.msg and "Nothing was changed" in refused.value.msg
     with pytest.raises(tl.LockError) as none:
-        tl.choose_release("stateless", [], "a1")
-    assert "holds no lock" in none.value.msg
+        tl.choose_releases([], ["a1"], "stateless state")
+    assert "No lock is held on the stateless state" in none.value.msg
 
 
-def test_choose_release_of_an_unreadable_lock():
-    locks = [dict(tl.describe("lockfile", {"ID": None, "raw": "x"}, NOW), raw="x")]
-    assert tl.choose_release("stateful", locks, "unreadable") is locks[0]
+def test_choose_releases_of_an_unreadable_lock():
+    locks = [dict(tl.describe("lockfile", {"ID": None, "raw": "x"}, NOW), raw="x", layer="stateful")]
+    assert tl.choose_releases(locks, ["unreadable"], "stateful state") == [locks[0]]
+
+
+def test_each_lock_gets_the_command_that_releases_it_and_several_one_command_for_all():
+    command = "ansible-playbook playbooks/unlock.yml -i inventories/dev"
+    locks = tl.with_commands([_held("bootstrap", "b2", "lockfile"), _held("stateful", "a1", "dynamodb")], command)
+    assert locks[1]["command"] == command + " -e layer=stateful -e confirm_unlock=a1"
+    lines = tl.held_lines("dev", locks, command)
+    assert lines[0] == "2 lock(s) held on the states of dev; nothing was changed:"
+    assert lines[1].startswith("bootstrap lock b2: OperationTypeApply by ci@runner")
+    assert lines[1].endswith("Release it with: " + command + " -e layer=bootstrap -e confirm_unlock=b2")
+    assert lines[3] == "Or release them all at once: " + command + " -e confirm_unlock=b2,a1"
+    one = tl.held_lines("dev", locks[:1], command)
+    assert not any("all at once" in line for line in one)
+    assert tl.held_lines("dev", [], command) == ["No lock is held on any state of dev: nothing to release."]
+    state = {"layer": "stateful", "bucket": "b", "key": "dev/stateful/terraform.tfstate"}
+    assert tl.held_lines("dev", locks[1:], command, state)[0] == \
+        "The stateful state of dev (s3://b/dev/stateful/terraform.tfstate) is locked; nothing was changed:"
+    assert tl.released_lines("dev", [{"layer": "stateful", "id": "a1", "held_in": ["dynamodb", "lockfile"]}]) == \
+        ["Released the stateful lock a1 of dev from the lock table and the .tflock object."]
+    assert tl.released_lines("dev", [{"layer": "bootstrap", "id": None, "held_in": ["lockfile"]}], check_mode=True) == \
+        ["Would release the bootstrap lock unreadable of dev from the .tflock object."]
+    unreadable = dict(tl.describe("lockfile", {"ID": None, "raw": "x"}, NOW), raw="x", layer="stateless")
+    assert tl.with_commands([unreadable], command)[0]["command"].endswith("-e layer=stateless -e confirm_unlock=unreadable")
+
+
+def test_a_run_that_met_a_lock_names_it_its_command_and_the_other_locks():
+    command = "ansible-playbook playbooks/unlock.yml -i inventories/dev"
+    locks = tl.with_commands([_held("bootstrap", "b2", "lockfile"), _held("stateful", "a1", "dynamodb")], command)
+    lines = tl.met_lines("dev", "stateful", "a1", 300, locks, command)
+    assert lines[0].startswith("The stateful state of dev is locked by another run (lock a1, OperationTypeApply by ci@runner")
+    assert "waited 300 s for it (terraform_layer_lock_timeout) and changed nothing in the stateful layer" in lines[0]
+    assert lines[2] == f"If it died, release its lock with: {command} -e layer=stateful -e confirm_unlock=a1 " \
+                       "and then run the same command again."
+    assert lines[3] == "Other locks held on the states of dev:" and lines[4].startswith("bootstrap lock b2:")
+    alone = tl.met_lines("dev", "stateful", "a1", 0, locks[1:], command)
+    assert len(alone) == 3
+    gone = tl.met_lines("dev", "stateful", "zz", 5, locks[1:], command)
+    assert "lock zz, released since" in gone[0] and not any("If it died" in line for line in gone)
 
 
 def test_new_lock_info_is_terraforms_shape_with_a_fresh_id():

@@ -1,0 +1,34 @@
+# Copyright: Contributors to the strata project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""strata.deploy.failure_cause: the cause of a failure, not a loop's summary."""
+from __future__ import annotations
+
+from ansible_collections.strata.deploy.plugins.filter.failure import FilterModule, failure_cause
+
+ENOSPC = "file operation failed: [Errno 28] No space left on device: '/backups/local/x/dynamodb/t.jsonl.gz'"
+
+
+def test_a_plain_failure_is_its_message():
+    assert failure_cause({"failed": True, "msg": "Refusing: nothing was changed."}) == "Refusing: nothing was changed."
+
+
+def test_a_loop_is_its_first_failed_item_not_its_summary():
+    result = {"failed": True, "msg": "One or more items failed", "results": [
+        {"failed": False, "msg": "fine"}, {"failed": True, "msg": ENOSPC}, {"failed": True, "msg": "later"}]}
+    assert failure_cause(result) == ENOSPC
+
+
+def test_nested_loops_and_list_messages():
+    inner = {"failed": True, "msg": "One or more items failed", "results": [{"failed": True, "msg": ["a", "b"]}]}
+    assert failure_cause({"failed": True, "msg": "One or more items failed", "results": [inner]}) == "a b"
+
+
+def test_nothing_to_say_gives_the_default():
+    assert failure_cause({"failed": True, "msg": "One or more items failed", "results": []}) == "see the failed task above"
+    assert failure_cause(None, "none") == "none"
+    assert failure_cause({"failed": True}, "no message") == "no message"
+
+
+def test_the_plugin_exports_the_filter():
+    assert FilterModule().filters()["failure_cause"] is failure_cause
