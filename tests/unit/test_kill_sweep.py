@@ -85,7 +85,8 @@ def test_bad_calibrations_and_counts_are_refused():
 INVENTORY = "/var/lib/strata-sweeps/a-rather-long-directory-name-so-that-lines-wrap/inventory"
 IDS = ("da3ab4d5-bb38-2e42-cfee-5786b2850ea9", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")
 PRINTED = [f"ansible-playbook playbooks/unlock.yml -i {INVENTORY} -e layer=stateful -e confirm_unlock={IDS[0]}",
-           f"ansible-playbook playbooks/unlock.yml -i {INVENTORY} -e layer=bootstrap -e confirm_unlock={IDS[0]},{IDS[1]}"]
+           f"ansible-playbook playbooks/unlock.yml -i {INVENTORY} -e layer=bootstrap -e confirm_unlock={IDS[1]}",
+           f"ansible-playbook playbooks/unlock.yml -i {INVENTORY} -e confirm_unlock={IDS[0]},{IDS[1]}"]
 
 
 def _ansible_failure(tmp_path: Path, result_format: str, msg) -> str:
@@ -115,8 +116,10 @@ def test_the_release_commands_are_read_from_ansibles_output(tmp_path, result_for
     msg = ["Locks are held in local; nothing was changed:",
            f"stateful lock {IDS[0]}: OperationTypeApply by root@vm, created 2026-11-23T16:45:31Z (16s ago), held in the"
            " lock table and the .tflock object",
-           "If the lock is stale (its run died), release it with:", PRINTED[0],
-           f"bootstrap locks {IDS[0]} and {IDS[1]}, release both with:", PRINTED[1]]
+           f"Release it with: {PRINTED[0]}",
+           f"bootstrap lock {IDS[1]}: OperationTypeApply by root@vm. Release it with: {PRINTED[1]}",
+           f"Or release them all at once: {PRINTED[2]}",
+           "A live run holds its lock while it works: make sure no deploy is going on before releasing one."]
     output = _ansible_failure(tmp_path, result_format, msg)
     assert unlock_commands(output) == PRINTED
     # The task's result alone (ansible-core 2.19 also repeats the message in an [ERROR] line).
@@ -134,6 +137,14 @@ def test_a_command_inside_a_sentence_is_read_without_its_punctuation(tmp_path, r
     output = _ansible_failure(tmp_path, result_format, msg)
     assert unlock_commands(output) == [PRINTED[0]]
     assert unlock_commands(output[output.index("fatal: [localhost]"):]) == [PRINTED[0]]
+
+
+def test_each_locks_command_in_even_rounds_the_all_at_once_command_in_odd_ones():
+    choose = kill_sweep.Environment.choose
+    assert choose(2, PRINTED) == PRINTED[:2]
+    assert choose(1, PRINTED) == PRINTED[2:]
+    assert choose(1, PRINTED[:1]) == PRINTED[:1], "one lock: its own command is all there is"
+    assert choose(0, PRINTED[2:]) == PRINTED[2:]
 
 
 def test_an_output_without_a_release_command_gives_none():
