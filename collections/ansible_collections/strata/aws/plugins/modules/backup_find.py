@@ -201,7 +201,7 @@ env_dir:
 """
 
 from ansible_collections.strata.aws.plugins.module_utils.aws_module import client, run
-from ansible_collections.strata.aws.plugins.module_utils.backup_format import PURPOSES, find_backup
+from ansible_collections.strata.aws.plugins.module_utils.backup_catalog import PURPOSES, find_backup
 from ansible_collections.strata.aws.plugins.module_utils.backup_vault import fetch_backups, find_vault_backup
 
 

@@ -98,7 +98,7 @@ pending:
 
 import os
 
-from ansible_collections.strata.aws.plugins.module_utils.backup_format import write_manifest
+from ansible_collections.strata.aws.plugins.module_utils.backup_manifest import write_manifest
 from ansible_collections.strata.aws.plugins.module_utils.aws_module import run
 
 

@@ -141,15 +141,11 @@ damaged:
       problem: "s3/strata-site-dev/objects/3f/3f0c... (s3://strata-site-dev/index.html): sha256 is 5e88..., manifest says 9f86..."
 """
 
-from ansible_collections.strata.aws.plugins.module_utils.backup_dynamodb import count_items
-from ansible_collections.strata.aws.plugins.module_utils.backup_format import (
-    BackupError,
-    find_damage,
-    summary,
-    verify_live,
-)
 from ansible_collections.strata.aws.plugins.module_utils.aws_module import client, run
+from ansible_collections.strata.aws.plugins.module_utils.backup_layout import BackupError, summary
+from ansible_collections.strata.aws.plugins.module_utils.backup_manifest import find_damage, verify_live
 from ansible_collections.strata.aws.plugins.module_utils.backup_s3 import count_objects
+from ansible_collections.strata.aws.plugins.module_utils.dynamodb_table import count_items
 
 
 def check(module):

@@ -141,7 +141,7 @@ current:
 """
 
 from ansible_collections.strata.aws.plugins.module_utils.aws_module import client, run, source
-from ansible_collections.strata.aws.plugins.module_utils.backup_dynamodb import describe
+from ansible_collections.strata.aws.plugins.module_utils.dynamodb_table import describe
 from ansible_collections.strata.aws.plugins.module_utils.dynamodb_counter import (
     CounterError,
     backup_item,

@@ -114,7 +114,7 @@ reused:
   sample: 40
 """
 
-from ansible_collections.strata.aws.plugins.module_utils.backup_format import resolve
+from ansible_collections.strata.aws.plugins.module_utils.backup_layout import resolve
 from ansible_collections.strata.aws.plugins.module_utils.aws_module import client, run, source
 from ansible_collections.strata.aws.plugins.module_utils.backup_s3 import backup_bucket
 
