@@ -50,17 +50,20 @@ options:
     type: bool
     default: false
     version_added: 0.3.0
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - strata.aws.aws_connection
+seealso:
+  - module: strata.aws.backup_manifest
 notes:
   - Supports check mode, where it does the same checks.
   - O(region), O(endpoint_url) and O(retries) are used only with O(live).
   - With O(live), needs C(dynamodb:Scan) and C(s3:ListBucket).
-seealso:
-  - module: strata.aws.backup_manifest
+extends_documentation_fragment:
+  - strata.aws.attributes
+  - strata.aws.attributes.platform
+  - ansible.builtin.action_common_attributes
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - strata.aws.aws_connection
 """
 
 EXAMPLES = r"""
