@@ -218,4 +218,3 @@ def choose_backup(env, env_dir, complete, ignored, named=None, purpose="restore"
                     resources.append({"kind": kind, "name": item["name"], "dir": backup["path"],
                                       "backup": backup["name"], "chosen": backup["path"] == entry["path"]})
     return dict(result, dir=entry["path"], name=entry["name"], manifest=manifest, resources=resources)
-
