@@ -169,4 +169,3 @@ def test_a_reviewed_replacement_of_a_table_is_named_and_still_guarded(layer):
     with pytest.raises(TerraformError, match="allow_replace=aws_dynamodb_table.visits"):
         run(jobs.apply_reviewed, fake, work, *reviewed(manifest, bundle))
     assert "apply" not in fake.calls
-

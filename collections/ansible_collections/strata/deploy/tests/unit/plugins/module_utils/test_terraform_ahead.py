@@ -172,4 +172,3 @@ def test_a_layer_that_cannot_be_planned_ahead_is_skipped_without_failing_the_run
     assert result["action"] == "apply" and not result["changed"]
     later = apply(fake, layers["stateless"], ahead_id="r")
     assert not later["planned_ahead"] and fake.commands("stateless") == ["plan"]
-
