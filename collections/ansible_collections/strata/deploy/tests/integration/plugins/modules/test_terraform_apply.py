@@ -52,7 +52,8 @@ def test_a_terraform_error_fails_naming_the_layer(layer):
     assert failed["failed"] is True and failed["locked"] is False
     assert failed["msg"].startswith("terraform plan failed for the demo layer (exit 1)")
     assert "var.missing" in failed["msg"]
-    assert failed["invocation"]["module_args"]["environment"]["STRATA_TEST_SECRET"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    masked = failed["invocation"]["module_args"]["environment"]
+    assert masked["STRATA_TEST_SECRET"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"  # pragma: allowlist secret (the mask, not a value)
 
 
 def test_the_old_name_runs_terraform_apply_deprecated(deployed):
