@@ -155,7 +155,7 @@ browser-deps: ## install Chromium and chromedriver from the distribution (apt), 
 # The scenarios run side by side (tools/ci/molecule_all.py; each line is prefixed with its
 # scenario): most of their time is spent waiting on Terraform and the emulator, so together
 # they take little more than the longest alone. MOLECULE_ARGS=--serial runs them one by one,
-# MOLECULE_ARGS=day2 one scenario.
+# MOLECULE_ARGS=day2 one scenario; killsweep runs only when named (tools/ci/molecule_all.py).
 molecule: setup ## molecule scenarios side by side, each against an emulator of its own on a free port
 	STRATA_MOLECULE_PORT=$$($(FREE_PORT)) STRATA_MOLECULE_PORT_TEARDOWN=$$($(FREE_PORT)) STRATA_MOLECULE_PORT_DAY2=$$($(FREE_PORT)) \
 	  $(BIN)/python tools/ci/molecule_all.py $(MOLECULE_ARGS)
@@ -165,8 +165,8 @@ molecule: setup ## molecule scenarios side by side, each against an emulator of 
 # command again, restore) and checks that every item and object is back and that the next deploy
 # changes nothing (tools/dev/kill_sweep.py). Its own emulator on a free port, its own work dir
 # under .strata/kill-sweep/; the seed is printed. KILL_SWEEP_ARGS='--points 10 --seed 7' repeats
-# a sweep, --parallel 3 spreads its rounds over three emulators. make molecule runs a sample of
-# two points per playbook (molecule/killsweep).
+# a sweep, --parallel 3 spreads its rounds over three emulators. make molecule MOLECULE_ARGS=killsweep
+# runs a sample of two points per playbook (molecule/killsweep; left out of a bare make molecule).
 KILL_SWEEP_ARGS ?=
 kill-sweep: setup ## kill runs for real at points spread over them, recover as documented, check nothing is lost (KILL_SWEEP_ARGS)
 	$(BIN)/python tools/dev/kill_sweep.py $(KILL_SWEEP_ARGS)
