@@ -106,6 +106,15 @@ def test_moved_resources_are_counted_and_not_destroyed():
         "bootstrap: apply 0 to add, 0 to change, 0 to destroy, 1 moved (1.0 s)"
 
 
+def test_a_forgotten_table_is_counted_apart_and_loses_no_data():
+    forgotten = change("aws_dynamodb_table.visits", ["forget"], "aws_dynamodb_table")
+    summary = tp.summarize_plan({"resource_changes": [forgotten]})
+    assert (summary["forget"], summary["destroy"], summary["data_loss"]) == (1, 0, [])
+    assert summary["changes"][0]["action"] == "forget"
+    assert tp.summary_line("stateful", "apply", summary, 1.0) == \
+        "stateful: apply 0 to add, 0 to change, 0 to destroy, 1 to forget (1.0 s)"
+
+
 def test_drift_names_each_resource_and_the_attributes_that_changed():
     plan = {"resource_drift": [
         {"address": "module.site_bucket.aws_s3_bucket_public_access_block.this", "mode": "managed",
