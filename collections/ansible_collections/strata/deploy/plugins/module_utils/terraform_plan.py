@@ -78,6 +78,18 @@ def planned_outputs(plan_json):
     return {name: item["value"] for name, item in outputs.items() if "value" in item}
 
 
+def remote_state_outputs(plan_json):
+    """The outputs of other states a plan read (``terraform_remote_state`` data sources, as the
+    plan read them into its ``prior_state``): ``{name: value}`` over every such data source."""
+    root = ((plan_json or {}).get("prior_state") or {}).get("values", {}).get("root_module")
+    read = {}
+    for module in _walk_modules(root):
+        for resource in module.get("resources") or []:
+            if resource.get("mode") == "data" and resource.get("type") == "terraform_remote_state":
+                read.update((resource.get("values") or {}).get("outputs") or {})
+    return read
+
+
 def _action(actions):
     """One word for a resource change's ``actions`` list."""
     actions = list(actions or [])

@@ -154,3 +154,14 @@ def test_raw_state_gives_the_same_resources_and_outputs_as_show_json():
     ]
     assert tp.raw_state_outputs(raw) == {"table": "strata-visits-dev"}
     assert tp.raw_state_resources({}) == [] and tp.raw_state_outputs(None) == {}
+
+
+def test_the_outputs_a_plan_read_from_other_states():
+    remote = {"address": "data.terraform_remote_state.stateful", "mode": "data", "type": "terraform_remote_state",
+              "values": {"backend": "s3", "outputs": {"table_name": "strata-visits-dev", "domain": "d1"}}}
+    other = {"address": "data.aws_caller_identity.me", "mode": "data", "type": "aws_caller_identity",
+             "values": {"outputs": {"not": "an output"}}}
+    plan = {"prior_state": {"values": {"root_module": {"resources": [other], "child_modules": [
+        {"resources": [remote]}]}}}}
+    assert tp.remote_state_outputs(plan) == {"table_name": "strata-visits-dev", "domain": "d1"}
+    assert tp.remote_state_outputs({}) == {}
