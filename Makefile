@@ -19,7 +19,8 @@ FREE_PORT := $(BIN)/python -c 'import socket; s = socket.socket(); s.bind(("127.
 
 .PHONY: help setup local deploy teardown emulator-start emulator-stop emulator-status \
         local-page local-page-stop \
-        test lint checkov collections docs docs-lint unit browser-deps molecule clean constraints bench-deploy
+        test lint checkov collections docs docs-lint unit browser-deps molecule clean constraints bench-deploy \
+        iam emulator-user
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -72,6 +73,12 @@ deploy: setup ## deploy to INVENTORY (default inventories/local)
 
 teardown: setup ## back up, verify, then destroy INVENTORY's stack
 	$(BIN)/ansible-playbook playbooks/teardown.yml -i $(INVENTORY)
+
+# The IAM policies strata needs, for another project name (iam/strata-*.json are those of the
+# default name strata); both come from iam/actions.yml (docs/least-privilege.md).
+PROJECT ?= strata
+iam: setup ## write the deploy and read-only IAM policies of project PROJECT (default strata) to build/iam/
+	$(BIN)/python tools/dev/iam_policies.py --project $(PROJECT) --out build/iam
 
 test: setup browser-deps lint docs-lint collections unit molecule ## lint plus every test (what CI runs)
 
