@@ -38,8 +38,18 @@ constraints: setup ## re-pin constraints.txt from the current .venv
 	{ echo "# Every package make setup installs, pinned (regenerate with: make constraints)."; \
 	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^pip=='; } > constraints.txt
 
-emulator-start: setup ## start the local AWS emulator on AWS_ENDPOINT_URL (waits until it answers)
+# STRATA_EMULATOR_ENFORCE_IAM=1 make emulator-start: every request must be signed by an IAM
+# user of the emulator and is refused unless that user's policies allow it (the administrator
+# testing/testing always exists); make emulator-user POLICY=iam/strata-deploy.json then prints
+# the keys of a user holding exactly that policy (POLICY=admin: every action). See
+# docs/least-privilege.md.
+emulator-start: setup ## start the local AWS emulator on AWS_ENDPOINT_URL (waits until it answers; STRATA_EMULATOR_ENFORCE_IAM=1 enforces IAM)
 	$(EMULATOR) start
+
+POLICY ?=
+emulator-user: setup ## print the export lines of a new emulator user holding exactly POLICY (a JSON file, or admin)
+	@if [ -z "$(POLICY)" ]; then echo "POLICY is empty: give a policy file, e.g. make emulator-user POLICY=iam/strata-deploy.json (or POLICY=admin)" >&2; exit 2; fi
+	@$(EMULATOR) user --policy $(POLICY)
 
 emulator-stop: local-page-stop ## stop the emulator that emulator-start started (and the local page, which reads it)
 	@if [ -x $(BIN)/python ]; then $(EMULATOR) stop; fi

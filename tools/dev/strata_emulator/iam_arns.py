@@ -295,9 +295,16 @@ _CLOUDFRONT_ACCOUNT_WIDE = frozenset({"CreateDistribution", "CreateOriginAccessC
 def _cloudfront(request: ApiRequest) -> list[Check]:
     op = re.sub(r"20\d\d_\d\d_\d\d$", "", request.operation)
     account = request.account
+    # A created distribution or origin access control has no ID yet: AWS authorizes the
+    # create on its resource type (``distribution/*``), so a policy can name the type.
+    new_distribution = f"arn:{PARTITION}:cloudfront::{account}:distribution/*"
     if op == "CreateDistributionWithTags":
-        # The distribution has no id yet: both authorizations are account-wide.
-        return [Check("cloudfront:CreateDistribution", ANY), Check("cloudfront:TagResource", ANY)]
+        return [Check("cloudfront:CreateDistribution", new_distribution),
+                Check("cloudfront:TagResource", new_distribution)]
+    if op == "CreateDistribution":
+        return [Check("cloudfront:CreateDistribution", new_distribution)]
+    if op == "CreateOriginAccessControl":
+        return [Check(f"cloudfront:{op}", f"arn:{PARTITION}:cloudfront::{account}:origin-access-control/*")]
     if op in _CLOUDFRONT_ACCOUNT_WIDE:
         return [Check(f"cloudfront:{op}", ANY)]
     if op in ("ListTagsForResource", "TagResource", "UntagResource"):

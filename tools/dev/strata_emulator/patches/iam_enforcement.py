@@ -21,6 +21,8 @@ its IAM user's policies, but:
 - action names match case-sensitively and ``?`` is a regular expression; ``NotResource``
   is ignored; a statement whose condition does not hold yields a refusal (AWS: the
   statement does not apply); only ``StringEquals`` is evaluated;
+- a signed GET or DELETE with parameters fails its signature check (moto signs its
+  parsed query as the body: Lambda's GetFunction, API Gateway's GetApi);
 - its refusals are 403s with an XML ``ErrorResponse`` whatever the protocol: a JSON
   service's client (boto3, the AWS SDK for Go) finds no error code in it, and the message
   names neither the resource nor why.
@@ -214,20 +216,30 @@ class AccessDenied(HTTPException):
         self.headers = dict(headers)
 
 
-def denial(service: str, content_type: str, message: str) -> AccessDenied:
+# moto's errors for a key it does not know or a signature that does not match are XML; JSON
+# services name them otherwise.
+_JSON_CREDENTIAL_ERRORS = {"InvalidClientTokenId": "UnrecognizedClientException",
+                           "SignatureDoesNotMatch": "InvalidSignatureException"}
+
+
+def _json_protocol(service: str, content_type: str) -> bool:
+    return service in _JSON_SERVICES or (service == "cloudwatch" and "json" in content_type)
+
+
+def denial(service: str, content_type: str, message: str, code: str = "AccessDeniedException") -> AccessDenied:
     """AWS's answer to a refused request of ``service`` (its request's Content-Type picks
     CloudWatch's protocol)."""
     request_id = "strata-emulator-access-denied"
-    if service in _JSON_SERVICES or (service == "cloudwatch" and "json" in content_type):
-        body = json.dumps({"__type": "com.amazon.coral.service#AccessDeniedException", "Message": message})
+    if _json_protocol(service, content_type):
+        body = json.dumps({"__type": f"com.amazon.coral.service#{code}", "Message": message})
         return AccessDenied(400, body, {"Content-Type": content_type or "application/x-amz-json-1.0",
-                                        "x-amzn-ErrorType": "AccessDeniedException",
+                                        "x-amzn-ErrorType": code,
                                         "x-amzn-RequestId": request_id})
     if service in _REST_JSON_SERVICES:
         key = "message" if service == "apigatewayv2" else "Message"
         payload = {key: message} if service == "apigatewayv2" else {"Type": "User", key: message}
         return AccessDenied(403, json.dumps(payload), {"Content-Type": "application/json",
-                                                       "x-amzn-ErrorType": "AccessDeniedException",
+                                                       "x-amzn-ErrorType": code,
                                                        "x-amzn-RequestId": request_id})
     code = "AuthorizationError" if service == "sns" else "AccessDenied"
     namespace = ' xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"' if service == "cloudfront" else ""
@@ -253,7 +265,8 @@ def _params(response: Any) -> dict[str, Any]:
             body = body.decode("utf-8")
         except UnicodeDecodeError:
             body = ""
-    parsed = None
+    # DynamoDB's handler parses its JSON body itself (``body`` is then a dict).
+    parsed = body if isinstance(body, Mapping) else None
     if isinstance(body, str) and body.lstrip().startswith("{"):
         try:
             parsed = json.loads(body)
@@ -318,9 +331,12 @@ def _caller(response: Any, iam_request_cls: type, action: str, enforce: bool) ->
         return None
     parsed_url = urlparse(response.uri)
     path = response.raw_path + (f"?{parsed_url.query}" if parsed_url.query and "?" not in response.raw_path else "")
+    # The signature covers the body as sent: moto passes its parsed query as the data (right
+    # for a form, whose body werkzeug consumed), so a
+    # GET whose URL carries parameters (Lambda's GetFunction) failed its own signature check.
     try:
         caller = iam_request_cls(account_id=response.current_account, method=response.method, path=path,
-                                 data=response.data, body=response.raw_body, headers=headers, action=action)
+                                 data=response.data if response.form_data else {}, body=response.raw_body, headers=headers, action=action)
     except HTTPException:
         if enforce:
             raise
@@ -342,12 +358,25 @@ def _authorize(response: Any, iam_request_cls: type, operation: str, checks: lis
     enforcing and one is not allowed."""
     server = SERVER.get()
     enforce = _enforcing(response)
+    if not enforce and (server is None or server.request_log is None):
+        return  # nothing to check, nothing to record
     if enforce:
         iam_users.ensure_admin(response.current_account, response.partition)
         if "Authorization" not in response.headers:
             _record(server, response, operation, "anonymous", [(c, IMPLICIT_DENY) for c in checks], enforce)
             refuse(None, checks[0] if checks else Check("*", ANY), IMPLICIT_DENY)
-    caller = _caller(response, iam_request_cls, checks[0].action if checks else operation, enforce)
+    try:
+        caller = _caller(response, iam_request_cls, checks[0].action if checks else operation, enforce)
+    except HTTPException as exc:
+        service = response.boto3_service_name if operation else "s3"
+        code = getattr(exc, "error_type", "")
+        if code in _JSON_CREDENTIAL_ERRORS and (_json_protocol(service, response.headers.get("Content-Type", ""))
+                                                or service in _REST_JSON_SERVICES):
+            error = denial(service, response.headers.get("Content-Type", ""), str(getattr(exc, "message", code)),
+                           _JSON_CREDENTIAL_ERRORS[code])
+            response.response_headers.update(error.headers)
+            raise error from None
+        raise
     if caller is None:
         _record(server, response, operation, response.get_access_key(), [(c, UNCHECKED) for c in checks], enforce)
         return
