@@ -187,7 +187,10 @@ def test_deploy_user_creates_a_strata_bucket_and_object_and_is_refused_another(d
     s3.create_bucket(Bucket=bucket)
     s3.put_object(Bucket=bucket, Key="index.html", Body=b"<p>hello</p>")
     assert s3.get_object(Bucket=bucket, Key="index.html")["Body"].read() == b"<p>hello</p>"
-    assert _refused(s3.create_bucket, Bucket=_unique("other-site"))["Code"] == "AccessDenied"
+    other = _unique("other-site")
+    error = _refused(s3.create_bucket, Bucket=other)
+    assert error["Code"] == "AccessDenied"
+    assert f"s3:CreateBucket on resource: arn:aws:s3:::{other}" in error["Message"]
 
 
 def _zip() -> bytes:

@@ -44,8 +44,8 @@ Arn(Not)Equals/Like, Bool, Null (with ...IfExists); context keys: ``aws:SecureTr
 service's protocol, as AWS does: JSON services (DynamoDB, Logs, Budgets, CloudWatch over
 JSON) HTTP 400 ``{"__type": "...#AccessDeniedException", "Message": ...}``; REST-JSON
 (Lambda, API Gateway) 403 ``AccessDeniedException``; query (IAM, STS, CloudWatch) 403
-``AccessDenied`` (SNS ``AuthorizationError``); CloudFront 403 ``AccessDenied``; S3 as moto
-does. The message is AWS's: ``User: <arn> is not authorized to perform: <action> on
+``AccessDenied`` (SNS ``AuthorizationError``); CloudFront 403 ``AccessDenied``; S3 403
+``AccessDenied``. The message is AWS's (S3's too, where moto said only ``Access Denied``): ``User: <arn> is not authorized to perform: <action> on
 resource: <arn> because no identity-based policy allows the <action> action`` (or ``with an
 explicit deny in an identity-based policy``).
 
@@ -420,11 +420,13 @@ def _refuse_json(response: Any) -> Callable[[Any, Check, str], None]:
 
 
 def _refuse_s3(caller: Any, check: Check, decision: str) -> None:
-    from moto.s3.exceptions import S3AccessDeniedError
+    """S3's AccessDenied, its message naming the caller, action and resource as AWS's does for
+    a caller of the bucket's own account (moto's says only "Access Denied")."""
+    from moto.s3.exceptions import S3AccessDeniedError, S3ClientError
 
     if caller is None:
         raise S3AccessDeniedError()
-    caller._raise_access_denied()
+    raise S3ClientError("AccessDenied", denial_message(caller._access_key.arn, check, decision))
 
 
 def apply() -> None:
