@@ -19,7 +19,8 @@ FREE_PORT := $(BIN)/python -c 'import socket; s = socket.socket(); s.bind(("127.
 
 .PHONY: help setup local deploy teardown emulator-start emulator-stop emulator-status \
         local-page local-page-stop \
-        test lint checkov collections docs docs-lint unit browser-deps molecule clean constraints bench-deploy kill-sweep
+        test lint checkov collections docs docs-lint unit browser-deps molecule clean constraints bench-deploy \
+        kill-sweep iam emulator-user
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -37,8 +38,18 @@ constraints: setup ## re-pin constraints.txt from the current .venv
 	{ echo "# Every package make setup installs, pinned (regenerate with: make constraints)."; \
 	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^pip=='; } > constraints.txt
 
-emulator-start: setup ## start the local AWS emulator on AWS_ENDPOINT_URL (waits until it answers)
+# STRATA_EMULATOR_ENFORCE_IAM=1 make emulator-start: every request must be signed by an IAM
+# user of the emulator and is refused unless that user's policies allow it (the administrator
+# testing/testing always exists); make emulator-user POLICY=iam/strata-deploy.json then prints
+# the keys of a user holding exactly that policy (POLICY=admin: every action). See
+# docs/least-privilege.md.
+emulator-start: setup ## start the local AWS emulator on AWS_ENDPOINT_URL (waits until it answers; STRATA_EMULATOR_ENFORCE_IAM=1 enforces IAM)
 	$(EMULATOR) start
+
+POLICY ?=
+emulator-user: setup ## print the export lines of a new emulator user holding exactly POLICY (a JSON file, or admin)
+	@if [ -z "$(POLICY)" ]; then echo "POLICY is empty: give a policy file, e.g. make emulator-user POLICY=iam/strata-deploy.json (or POLICY=admin)" >&2; exit 2; fi
+	@$(EMULATOR) user --policy $(POLICY)
 
 emulator-stop: local-page-stop ## stop the emulator that emulator-start started (and the local page, which reads it)
 	@if [ -x $(BIN)/python ]; then $(EMULATOR) stop; fi
@@ -72,6 +83,12 @@ deploy: setup ## deploy to INVENTORY (default inventories/local)
 
 teardown: setup ## back up, verify, then destroy INVENTORY's stack
 	$(BIN)/ansible-playbook playbooks/teardown.yml -i $(INVENTORY)
+
+# The IAM policies strata needs, for another project name (iam/strata-*.json are those of the
+# default name strata); both come from iam/actions.yml (docs/least-privilege.md).
+PROJECT ?= strata
+iam: setup ## write the deploy and read-only IAM policies of project PROJECT (default strata) to build/iam/
+	$(BIN)/python tools/dev/iam_policies.py --project $(PROJECT) --out build/iam
 
 test: setup browser-deps lint docs-lint collections unit molecule ## lint plus every test (what CI runs)
 

@@ -62,9 +62,12 @@ def parse_endpoint(url: str) -> Endpoint:
 class Emulator:
     """The background emulator of one endpoint, tracked by a pid file in a state dir."""
 
-    def __init__(self, endpoint: Endpoint, state_dir: Path):
+    def __init__(self, endpoint: Endpoint, state_dir: Path, *, enforce_iam: bool = False,
+                 request_log: Path | None = None):
         self.endpoint = endpoint
         self.state_dir = state_dir
+        self.enforce_iam = enforce_iam
+        self.request_log = request_log
         self.pid_file = state_dir / f"emulator-{endpoint.port}.pid"
         self.log_file = state_dir / f"emulator-{endpoint.port}.log"
 
@@ -79,8 +82,20 @@ class Emulator:
             self.endpoint.url,
             "--state-dir",
             str(self.state_dir.resolve()),
+            *(["--enforce-iam"] if self.enforce_iam else []),
+            *(["--request-log", str(self.request_log.resolve())] if self.request_log else []),
             "run",
         ]
+
+    def running_as_other(self) -> bool:
+        """Whether the recorded process is this endpoint's emulator started with other
+        options (IAM enforcement, request log)."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return False
+        args = _cmdline(pid)[1:]
+        return _is_alive(pid) and args[:2] == ["-m", "strata_emulator"] and self.endpoint.url in args
 
     def running_pid(self) -> int | None:
         """The recorded pid if that process is alive and is this emulator, else None."""
@@ -96,6 +111,12 @@ class Emulator:
         pid = self.running_pid()
         if pid is not None:
             return f"emulator already running at {self.endpoint.url} (pid {pid})"
+        if self.running_as_other():
+            raise EmulatorError(
+                f"the emulator at {self.endpoint.url} runs with other options than these "
+                f"(IAM enforcement {'on' if self.enforce_iam else 'off'}): stop it first "
+                f"(make emulator-stop), then start it again"
+            )
         self.pid_file.unlink(missing_ok=True)
         if _answers_tcp(self.endpoint):
             raise EmulatorError(
@@ -130,10 +151,11 @@ class Emulator:
                     f"{self._log_tail()}"
                 )
             time.sleep(0.1)
-        return f"emulator started at {self.endpoint.url} (pid {process.pid}, log {self.log_file})"
+        iam = ", IAM enforced: administrator key testing" if self.enforce_iam else ""
+        return f"emulator started at {self.endpoint.url} (pid {process.pid}, log {self.log_file}{iam})"
 
     def stop(self) -> str:
-        pid = self.running_pid()
+        pid = self.running_pid() or self.recorded_emulator_pid()
         if pid is None:
             stale = self.pid_file.exists()
             self.pid_file.unlink(missing_ok=True)
@@ -142,6 +164,12 @@ class Emulator:
         self._terminate(pid)
         self.pid_file.unlink(missing_ok=True)
         return f"emulator stopped at {self.endpoint.url} (pid {pid})"
+
+    def recorded_emulator_pid(self) -> int | None:
+        """The recorded process when it is this endpoint's emulator, whatever its options."""
+        if not self.running_as_other():
+            return None
+        return int(self.pid_file.read_text().strip())
 
     def _terminate(self, pid: int) -> None:
         os.kill(pid, signal.SIGTERM)
@@ -161,8 +189,9 @@ class Emulator:
         return f"last lines of {self.log_file}:\n{tail}"
 
 
-def serve_forever(endpoint: Endpoint) -> None:
-    """Serve the patched emulator in this process until SIGTERM or SIGINT."""
+def serve_forever(endpoint: Endpoint, *, enforce_iam: bool = False, request_log: Path | None = None) -> None:
+    """Serve the patched emulator in this process until SIGTERM or SIGINT (IAM enforced
+    and requests recorded as ``launcher.start_in_thread`` says)."""
     from strata_emulator import launcher  # imported here: start, stop and status need no moto
 
     os.environ["MOTO_PORT"] = str(endpoint.port)
@@ -170,10 +199,12 @@ def serve_forever(endpoint: Endpoint) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
     try:
-        server = launcher.start_in_thread(endpoint.host, endpoint.port)
+        server = launcher.start_in_thread(endpoint.host, endpoint.port, enforce_iam=enforce_iam,
+                                          request_log=request_log)
     except OSError as exc:
         raise EmulatorError(f"cannot serve on {endpoint.url}: {exc.strerror}") from None
-    print(f"strata emulator serving on {endpoint.url}", flush=True)
+    iam = " (IAM enforced)" if enforce_iam else ""
+    print(f"strata emulator serving on {endpoint.url}{iam}", flush=True)
     stopping.wait()
     server.stop()
     print("strata emulator stopped", flush=True)
