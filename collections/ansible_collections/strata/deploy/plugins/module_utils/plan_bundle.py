@@ -49,6 +49,33 @@ def state_identity(state):
     return state.get("serial"), state.get("lineage")
 
 
+def value_sha256(value):
+    """The sha256 of one output's value (its JSON, keys sorted): what a bundle keeps of it."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def pin_reads(outputs):
+    """What a bundle records of the outputs a layer's plan read from another layer: the names
+    and a sha256 per value (never the values: they may be secrets), and one sha256 of them all."""
+    each = {name: value_sha256(value) for name, value in sorted(outputs.items())}
+    return {"names": sorted(each), "each": each, "sha256": value_sha256(each)}
+
+
+def changed_reads(reads, outputs):
+    """The names among ``reads`` (see :func:`pin_reads`) whose value in ``outputs`` differs from
+    the one the plan read (an output now gone or not yet known counts as changed)."""
+    return [name for name in reads.get("names", [])
+            if name not in outputs or value_sha256(outputs[name]) != reads["each"][name]]
+
+
+def reads_refusal(layer, predecessor, changed):
+    """The message refusing a reviewed plan whose predecessor's outputs changed since it was made."""
+    return (f"Refusing to apply the reviewed plan of the {layer} layer: it was planned against outputs of the "
+            f"{predecessor} layer that have changed since ({', '.join(changed)}), so it would apply against the old "
+            f"values. Nothing of the {layer} layer was applied; {predecessor} keeps what was applied to it. Plan the rest "
+            f"again with playbooks/plan.yml (the new bundle plans {layer} against the new outputs) and review it.")
+
+
 def layer_refusal(layer, expected, found):
     """The message refusing to apply a layer's reviewed plan, or None when it may be applied.
     ``expected`` is the manifest's entry, ``found`` the same keys as they are now
@@ -75,6 +102,7 @@ def build_manifest(bundle_dir, env, account_id, region, layers, created):
     lineage, inputs_sha256, changes, summary}]`` in order; each plan file's sha256 is read here."""
     entries = {}
     order = []
+    planned_outputs = {}
     for item in layers:
         name = item["layer"]
         order.append(name)
@@ -87,6 +115,13 @@ def build_manifest(bundle_dir, env, account_id, region, layers, created):
             entry.update(plan_file=plan_file, sha256=file_sha256(path), serial=item.get("serial"),
                          lineage=item.get("lineage"), inputs_sha256=item["inputs_sha256"],
                          changes=bool(item.get("changes")), summary=item.get("summary") or {})
+            planned_outputs[name] = (item.get("summary") or {}).get("outputs") or {}
+            if item.get("reads"):
+                # A predecessor planned in this bundle whose plan changes (or leaves unknown)
+                # an output this layer read: its plan will be refused at apply; say so now.
+                entry.update(reads=item["reads"], reads_changed_by_predecessor=changed_reads(
+                    item["reads"], planned_outputs.get(item.get("predecessor"), {}))
+                    if item.get("predecessor") in planned_outputs else [])
         elif item["status"] != AFTER_PREDECESSOR:
             raise BundleError(f"layers: status {item['status']!r} of {name} is not one of {PLANNED!r}, {AFTER_PREDECESSOR!r}.")
         entries[name] = entry
@@ -160,6 +195,10 @@ def summary_lines(manifest):
         s = entry.get("summary") or {}
         line = (f"{name}: {s.get('add', 0)} to add, {s.get('change', 0)} to change, {s.get('destroy', 0)} to destroy, "
                 f"{s.get('replace', 0)} to replace")
+        if entry.get("reads_changed_by_predecessor"):
+            line += (f"; its plan depends on outputs the {entry.get('predecessor')} plan changes "
+                     f"({', '.join(entry['reads_changed_by_predecessor'])}): it will be refused after "
+                     f"{entry.get('predecessor')} is applied; plan again then")
         loss = s.get("data_loss") or []
         if loss:
             line += "; data at risk: " + ", ".join(

@@ -32,24 +32,34 @@ def save(tf, plan_file):
     os.chmod(plan_file, 0o600)
     plan = tf.show_json(plan_file)
     summary = tp.summarize_plan(plan)
+    bundle = {"layer": tf.layer, "plan_file": plan_file, "sha256": pb.file_sha256(plan_file),
+              "serial": serial, "lineage": lineage, "inputs_sha256": inputs, "changes": rc == 2}
+    read = tp.remote_state_outputs(plan)
+    if read:
+        bundle["reads"] = pb.pin_reads(read)
     return report(tf, {
         "changed": False, "action": "plan", "applied": False, "summary": summary, "outputs": summary["outputs"],
-        "resources": tp.state_resources(plan.get("prior_state")),
-        "bundle": {"layer": tf.layer, "plan_file": plan_file, "sha256": pb.file_sha256(plan_file),
-                   "serial": serial, "lineage": lineage, "inputs_sha256": inputs, "changes": rc == 2}})
+        "resources": tp.state_resources(plan.get("prior_state")), "bundle": bundle})
 
 
-def apply_reviewed(tf, plan_file, expect, allow_replace=(), check_mode=False):
+def apply_reviewed(tf, plan_file, expect, allow_replace=(), check_mode=False, predecessor_outputs=None):
     """Apply the reviewed plan ``plan_file`` exactly, after checking, before anything is touched,
     its sha256, the state's serial and lineage and the inputs against ``expect`` (the layer's
-    entry of the bundle's manifest), then the data guard; in check mode only check. A plan that
-    changes nothing is not applied (the state keeps its serial)."""
+    entry of the bundle's manifest), the outputs it read from its predecessor against
+    ``predecessor_outputs`` (that layer's outputs now, when the plan read any), then the data
+    guard; in check mode only check. A plan that changes nothing is not applied (the state
+    keeps its serial)."""
     serial, lineage = pb.state_identity(tf.state_pull())
     found = {"sha256": pb.file_sha256(plan_file) if os.path.isfile(plan_file) else "missing", "serial": serial,
              "lineage": lineage, "inputs_sha256": bundle_inputs(tf)}
     refusal = pb.layer_refusal(tf.layer, expect, found)
     if refusal:
         raise TerraformError(refusal, bundle_refused=True, expected={k: expect.get(k) for k in found}, found=found)
+    if expect.get("reads") and predecessor_outputs is not None:
+        changed = pb.changed_reads(expect["reads"], predecessor_outputs)
+        if changed:
+            raise TerraformError(pb.reads_refusal(tf.layer, expect.get("predecessor") or "previous", changed),
+                                 bundle_refused=True, changed_reads=changed)
     plan = tf.show_json(plan_file)
     summary = tp.summarize_plan(plan)
     guard(tf.layer, summary, allow_replace)

@@ -21,10 +21,16 @@ def data_loss_refusal(layer, summary, allow_replace):
         return None
     lines = "; ".join(f"{item['address']} ({item['name']}): {item['action']}, because {item['why']}" for item in refused)
     addresses = ",".join(item["address"] for item in refused)
-    return (f"Refusing to apply the {layer} layer: its plan would {'/'.join(sorted({i['action'] for i in refused}))} "
-            f"resources that hold data: {lines}. Nothing was changed. If this is intended, confirm with "
-            f"-e allow_replace={addresses} (strata then backs them up and verifies the backup, applies, and carries "
-            f"the items or objects over into each replacement; a protected environment also needs -e confirm_replace=<env>).")
+    message = (f"Refusing to apply the {layer} layer: its plan would {'/'.join(sorted({i['action'] for i in refused}))} "
+               f"resources that hold data: {lines}. Nothing was changed. If this is intended, confirm with "
+               f"-e allow_replace={addresses} (strata then backs them up and verifies the backup, applies, and carries "
+               f"the items or objects over into each replacement; a protected environment also needs -e confirm_replace=<env>).")
+    removed = [item["address"] for item in refused if item["reason"] == "delete_because_no_resource_config"]
+    if removed:
+        message += (" To stop managing " + ", ".join(removed) + " and keep it in AWS, put in place of each block a removed "
+                    "block: " + "; ".join(f"removed {{ from = {address}, lifecycle {{ destroy = false }} }}" for address in removed)
+                    + " (docs/data-safety.md, \"Letting Terraform forget a table or bucket\").")
+    return message
 
 
 def guard(layer, summary, allow_replace):

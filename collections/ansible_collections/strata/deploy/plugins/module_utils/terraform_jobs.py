@@ -31,7 +31,7 @@ def start(tf, files=None, source_dir=None, modules_dir=None, force_init=False):
 
 def unchanged_summary(resources, **extra):
     """The summary of a run that plans no change, over the state's managed ``resources``."""
-    return dict(add=0, change=0, destroy=0, replace=0, move=0, changes=[], data_loss=[],
+    return dict(add=0, change=0, destroy=0, replace=0, move=0, forget=0, changes=[], data_loss=[],
                 prior_resources=len(resources), **extra)
 
 

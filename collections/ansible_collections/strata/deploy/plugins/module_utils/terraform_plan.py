@@ -78,6 +78,18 @@ def planned_outputs(plan_json):
     return {name: item["value"] for name, item in outputs.items() if "value" in item}
 
 
+def remote_state_outputs(plan_json):
+    """The outputs of other states a plan read (``terraform_remote_state`` data sources, as the
+    plan read them into its ``prior_state``): ``{name: value}`` over every such data source."""
+    root = ((plan_json or {}).get("prior_state") or {}).get("values", {}).get("root_module")
+    read = {}
+    for module in _walk_modules(root):
+        for resource in module.get("resources") or []:
+            if resource.get("mode") == "data" and resource.get("type") == "terraform_remote_state":
+                read.update((resource.get("values") or {}).get("outputs") or {})
+    return read
+
+
 def _action(actions):
     """One word for a resource change's ``actions`` list."""
     actions = list(actions or [])
@@ -91,6 +103,8 @@ def _action(actions):
         return "delete"
     if actions == ["read"]:
         return "read"
+    if actions == ["forget"]:
+        return "forget"
     return "no-op"
 
 
@@ -99,13 +113,14 @@ def summarize_plan(plan_json):
 
     Returns ``add``, ``change``, ``destroy`` (counted as Terraform's "Plan:" line counts them:
     a replacement is one add and one destroy), ``replace``, ``move`` (resources whose address
-    a ``moved`` block changes), ``changes`` (every managed
+    a ``moved`` block changes), ``forget`` (resources a ``removed`` block with
+    ``lifecycle { destroy = false }`` takes out of the state, leaving them in AWS), ``changes`` (every managed
     resource that changes: address, type, action, reason, replace_paths), ``data_loss`` (the
     changes that delete or replace a resource holding data, with the AWS name and why),
     ``prior_resources`` (managed resources in the state before the plan) and ``outputs``
     (the known output values after the plan).
     """
-    counts = {"add": 0, "change": 0, "destroy": 0, "replace": 0, "move": 0}
+    counts = {"add": 0, "change": 0, "destroy": 0, "replace": 0, "move": 0, "forget": 0}
     changes = []
     data_loss = []
     for change in plan_json.get("resource_changes") or []:
@@ -124,6 +139,8 @@ def summarize_plan(plan_json):
             counts["change"] += 1
         if action == "replace":
             counts["replace"] += 1
+        if action == "forget":
+            counts["forget"] += 1
         detail = change.get("change") or {}
         replace_paths = [".".join(str(part) for part in path) for path in detail.get("replace_paths") or []]
         item = {
@@ -197,7 +214,7 @@ def _why(item):
 
 def summary_line(layer, action, summary, seconds):
     """The one-line report of a layer's run, as the deploy and teardown summaries print it."""
-    extra = "".join(f", {summary[key]} {word}" for key, word in (("replace", "replaced"), ("move", "moved"))
-                    if summary.get(key))
+    extra = "".join(f", {summary[key]} {word}" for key, word in
+                    (("forget", "to forget"), ("replace", "replaced"), ("move", "moved")) if summary.get(key))
     return (f"{layer}: {action} {summary['add']} to add, {summary['change']} to change, "
             f"{summary['destroy']} to destroy{extra} ({seconds} s)")

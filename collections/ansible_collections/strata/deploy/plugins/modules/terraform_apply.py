@@ -126,7 +126,8 @@ applied:
 summary:
   description: >-
     What the plan does, from Terraform's JSON: C(add), C(change), C(destroy) (a replacement counts
-    once in each of add and destroy, as Terraform counts), C(replace), C(move), C(changes) (address, type,
+    once in each of add and destroy, as Terraform counts), C(replace), C(move), C(forget) (resources
+    a removed block takes out of the state, leaving them in AWS), C(changes) (address, type,
     action, reason, replace_paths of each changed resource), C(data_loss) (the changes that delete
     or replace a table or bucket, with its name and why), C(prior_resources) and C(outputs).
   returned: always

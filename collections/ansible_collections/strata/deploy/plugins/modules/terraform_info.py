@@ -75,7 +75,7 @@ action:
   type: str
 summary:
   description: >-
-    The counts of a run that changes nothing (C(add), C(change), C(destroy), C(replace), C(move) all 0, empty C(changes)
+    The counts of a run that changes nothing (C(add), C(change), C(destroy), C(replace), C(move), C(forget) all 0, empty C(changes)
     and C(data_loss)) and C(prior_resources), the number of managed resources in the state.
   returned: always
   type: dict

@@ -20,6 +20,10 @@ description:
     touched, its sha256, the state's serial and lineage and the inputs against O(expect), and the data guard
     (O(allow_replace)); it fails with a message that says which one differs otherwise. A plan that changes
     nothing is not applied (the state keeps its serial). In check mode it only checks.
+  - A plan that read another layer's outputs (C(terraform_remote_state)) records them in RV(bundle) as C(reads),
+    their names and a sha256 of each value, never the values. With O(state=applied) and O(predecessor_outputs)
+    (that layer's outputs now, after its own reviewed plan was applied) the plan is refused, with nothing
+    applied, when an output it read has changed since; the message names each one (RV(changed_reads)).
 version_added: 0.3.0
 author: strata maintainers (@strata-deploy)
 options:
@@ -35,7 +39,13 @@ options:
   expect:
     description:
       - With O(state=applied), the layer's entry of the bundle's manifest as it was reviewed (C(plan_file),
-        C(sha256), C(serial), C(lineage), C(inputs_sha256), C(changes)); other keys are ignored.
+        C(sha256), C(serial), C(lineage), C(inputs_sha256), C(changes), C(reads), C(predecessor)); other keys are
+        ignored.
+    type: dict
+  predecessor_outputs:
+    description:
+      - With O(state=applied), the outputs of the layer this one reads (its C(predecessor)) as they are now. Checked
+        against the C(reads) of O(expect) when both are given.
     type: dict
 extends_documentation_fragment:
   - strata.deploy.terraform
@@ -69,7 +79,8 @@ RETURN = r"""
 bundle:
   description: >-
     With O(state=saved): C(layer), C(plan_file), C(sha256), C(serial) and C(lineage) of the state planned against
-    (null without state), C(inputs_sha256) and C(changes) (whether the plan changes anything), for the manifest.
+    (null without state), C(inputs_sha256) and C(changes) (whether the plan changes anything), for the manifest;
+    C(reads) (C(names), C(each) name's sha256, C(sha256)) when the plan read another layer's outputs.
   returned: when O(state=saved)
   type: dict
 applied:
@@ -114,6 +125,11 @@ found:
   description: On a refusal, the same four as they are now.
   returned: failure
   type: dict
+changed_reads:
+  description: On a refusal because the predecessor's outputs changed, the names of those that did.
+  returned: failure
+  type: list
+  elements: str
 synced:
   description: Files brought into the working copy before the plan.
   returned: always
@@ -141,7 +157,8 @@ from ansible_collections.strata.deploy.plugins.module_utils.terraform_module imp
 def save_or_apply(tf, params, check_mode):
     if params["state"] == "saved":
         return bundle.save(tf, params["plan_file"])
-    return bundle.apply_reviewed(tf, params["plan_file"], params["expect"], params["allow_replace"], check_mode)
+    return bundle.apply_reviewed(tf, params["plan_file"], params["expect"], params["allow_replace"], check_mode,
+                                 params["predecessor_outputs"])
 
 
 def main():
@@ -150,6 +167,7 @@ def main():
             "state": {"type": "str", "choices": ["saved", "applied"], "default": "saved"},
             "plan_file": {"type": "path", "required": True},
             "expect": {"type": "dict"},
+            "predecessor_outputs": {"type": "dict"},
         }),
         save_or_apply,
         required_if=[("state", "applied", ["expect"])],

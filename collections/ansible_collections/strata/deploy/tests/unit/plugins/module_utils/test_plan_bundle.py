@@ -81,3 +81,42 @@ def test_a_planned_layer_without_its_plan_file_is_not_written(tmp_path):
 def test_layer_refusal_passes_an_unchanged_plan():
     entry = {"sha256": "a", "serial": 1, "lineage": "l", "inputs_sha256": "i", "plan_file": "p"}
     assert pb.layer_refusal("stateful", entry, dict(entry)) is None
+
+
+def test_reads_are_pinned_by_hash_never_by_value():
+    reads = pb.pin_reads({"table_name": "strata-visits-dev", "secret": "s3cr3t-value"})  # pragma: allowlist secret
+    assert reads["names"] == ["secret", "table_name"]
+    assert "s3cr3t-value" not in json.dumps(reads)
+    assert reads["each"]["table_name"] == pb.value_sha256("strata-visits-dev")
+    assert pb.pin_reads({"table_name": "strata-visits-dev", "secret": "s3cr3t-value"}) == reads  # pragma: allowlist secret
+    assert pb.pin_reads({"table_name": "other"})["sha256"] != reads["sha256"]
+
+
+def test_changed_reads_name_each_output_changed_gone_or_unknown():
+    reads = pb.pin_reads({"table_name": "t1", "site": {"bucket": "b", "arn": "x"}, "domain": "d"})
+    assert pb.changed_reads(reads, {"table_name": "t1", "site": {"arn": "x", "bucket": "b"}, "domain": "d"}) == []
+    assert pb.changed_reads(reads, {"table_name": "t2", "site": {"arn": "x", "bucket": "b"}}) == ["domain", "table_name"]
+    message = pb.reads_refusal("stateless", "stateful", ["table_name"])
+    assert message.startswith("Refusing to apply the reviewed plan of the stateless layer: it was planned against "
+                              "outputs of the stateful layer that have changed since (table_name)")
+    assert "Nothing of the stateless layer was applied" in message and "playbooks/plan.yml" in message
+
+
+def test_a_layer_whose_reads_its_predecessors_plan_changes_is_marked_at_plan_time(tmp_path):
+    for name in ("stateful", "stateless"):
+        (tmp_path / f"{name}.tfplan").write_bytes(name.encode())
+    common = {"serial": 1, "lineage": "l", "inputs_sha256": "0" * 64, "changes": True}
+    stateful = dict(common, layer="stateful", status=pb.PLANNED, predecessor="bootstrap", plan_file="stateful.tfplan",
+                    summary={"change": 1, "outputs": {"table_name": "new-name", "domain": "d"}})
+    stateless = dict(common, layer="stateless", status=pb.PLANNED, predecessor="stateful", plan_file="stateless.tfplan",
+                     summary={"change": 1}, reads=pb.pin_reads({"table_name": "old-name", "domain": "d"}))
+    manifest = pb.build_manifest(str(tmp_path), "dev", "1", "us-east-1", [stateful, stateless], "")
+    assert manifest["layers"]["stateless"]["reads_changed_by_predecessor"] == ["table_name"]
+    line = pb.summary_lines(manifest)[1]
+    assert line.startswith("stateless: 0 to add, 1 to change")
+    assert "its plan depends on outputs the stateful plan changes (table_name)" in line
+
+    unchanged = dict(stateful, summary={"outputs": {"table_name": "old-name", "domain": "d"}})
+    manifest = pb.build_manifest(str(tmp_path), "dev", "1", "us-east-1", [unchanged, stateless], "")
+    assert manifest["layers"]["stateless"]["reads_changed_by_predecessor"] == []
+    assert "depends on" not in pb.summary_lines(manifest)[1]

@@ -31,6 +31,16 @@ def test_every_table_or_bucket_that_loses_data_is_named_with_why():
     assert "-e allow_replace=aws_dynamodb_table.visits,aws_s3_bucket.logs " in message
 
 
+def test_a_block_removed_from_the_configuration_is_told_how_to_forget_it_instead():
+    message = data_loss_refusal("stateful", tp.summarize_plan(PLAN), allow_replace=[])
+    assert message.endswith(
+        " To stop managing aws_s3_bucket.logs and keep it in AWS, put in place of each block a removed block: "
+        "removed { from = aws_s3_bucket.logs, lifecycle { destroy = false } } "
+        "(docs/data-safety.md, \"Letting Terraform forget a table or bucket\").")
+    replaced_only = data_loss_refusal("stateful", tp.summarize_plan({"resource_changes": PLAN["resource_changes"][:1]}), [])
+    assert "removed" not in replaced_only
+
+
 def test_what_the_caller_backed_up_passes_and_the_rest_is_still_refused():
     summary = tp.summarize_plan(PLAN)
     partly = data_loss_refusal("stateful", summary, allow_replace=["aws_s3_bucket.logs"])

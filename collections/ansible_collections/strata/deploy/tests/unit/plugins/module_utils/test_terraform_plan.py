@@ -106,6 +106,15 @@ def test_moved_resources_are_counted_and_not_destroyed():
         "bootstrap: apply 0 to add, 0 to change, 0 to destroy, 1 moved (1.0 s)"
 
 
+def test_a_forgotten_table_is_counted_apart_and_loses_no_data():
+    forgotten = change("aws_dynamodb_table.visits", ["forget"], "aws_dynamodb_table")
+    summary = tp.summarize_plan({"resource_changes": [forgotten]})
+    assert (summary["forget"], summary["destroy"], summary["data_loss"]) == (1, 0, [])
+    assert summary["changes"][0]["action"] == "forget"
+    assert tp.summary_line("stateful", "apply", summary, 1.0) == \
+        "stateful: apply 0 to add, 0 to change, 0 to destroy, 1 to forget (1.0 s)"
+
+
 def test_drift_names_each_resource_and_the_attributes_that_changed():
     plan = {"resource_drift": [
         {"address": "module.site_bucket.aws_s3_bucket_public_access_block.this", "mode": "managed",
@@ -145,3 +154,14 @@ def test_raw_state_gives_the_same_resources_and_outputs_as_show_json():
     ]
     assert tp.raw_state_outputs(raw) == {"table": "strata-visits-dev"}
     assert tp.raw_state_resources({}) == [] and tp.raw_state_outputs(None) == {}
+
+
+def test_the_outputs_a_plan_read_from_other_states():
+    remote = {"address": "data.terraform_remote_state.stateful", "mode": "data", "type": "terraform_remote_state",
+              "values": {"backend": "s3", "outputs": {"table_name": "strata-visits-dev", "domain": "d1"}}}
+    other = {"address": "data.aws_caller_identity.me", "mode": "data", "type": "aws_caller_identity",
+             "values": {"outputs": {"not": "an output"}}}
+    plan = {"prior_state": {"values": {"root_module": {"resources": [other], "child_modules": [
+        {"resources": [remote]}]}}}}
+    assert tp.remote_state_outputs(plan) == {"table_name": "strata-visits-dev", "domain": "d1"}
+    assert tp.remote_state_outputs({}) == {}
