@@ -58,7 +58,7 @@ from moto.utilities.utils import get_partition
 
 ITEMS_PER_PARTITION = 5000
 """Items per partition of the emulated export (at least two partitions)."""
-_BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
+_BASE32 = "abcdefghijklmnopqrstuvwxyz234567"  # pragma: allowlist secret - the base32 alphabet of export ids
 
 
 class ExportNotFoundException(JsonRESTError):
