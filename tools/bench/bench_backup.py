@@ -3,6 +3,8 @@ own commands (``aws dynamodb scan ... > file``, ``aws s3 sync``) on the same dat
 
     python tools/bench_backup.py [--items 100000] [--objects 200] [--endpoint URL]
     python tools/bench_backup.py --vault-only [--repeats 3] ...   backup vault against local only
+    python tools/bench/bench_backup.py --methods --items 20000 200000 [--repeats 3] ...
+                                                   stream against export, per size
 
 Without ``--endpoint`` it starts the emulator in this process. It creates a table and a
 bucket, then runs every step in its own child process and records the child's peak RSS
@@ -15,6 +17,14 @@ the same backup streamed into the backup vault (an S3 bucket: uploaded, manifest
 back), and a whole restore (verify, table, bucket) from the local copy with one from the vault
 (chosen, downloaded, verified, restored), each ``--repeats`` times on the same data: median
 and range.
+
+``--methods`` compares, for each ``--items`` count, a whole backup into the vault and a whole
+restore from it by each method: ``stream`` (every item scanned and every object downloaded
+through this machine, then uploaded) and ``export`` (DynamoDB's ExportTableToPointInTime
+straight into the vault, objects copied server-side, verified and restored where they are),
+each against the raw boto3 rate (a paginated Scan and GET of everything, kept nowhere)
+measured in the same run; median and range of ``--repeats`` runs, and each step's peak RSS
+(the largest of the runs), so that memory can be compared between sizes.
 
 Not part of the test suite.
 """
@@ -101,6 +111,40 @@ def step(args):
         restored = backup_dynamodb.restore_table(ddb, src, table=args.target, concurrency=4)
         objects = backup_s3.restore_bucket(s3, src, bucket=args.target, concurrency=args.concurrency)
         result = {"items": restored["item_count"], "objects": objects["object_count"]}
+    elif name == "method-backup":
+        from ansible_collections.strata.aws.plugins.module_utils import backup_export, backup_vault
+
+        prefix = f"bench/{os.path.basename(args.dir)}"
+        if args.mode == "export":
+            backup_export.export_table_to_vault(ddb, s3, args.table, args.dir, source, args.vault, prefix,
+                                                poll_interval=1)
+            backup_s3.backup_bucket(s3, args.bucket, args.dir, source, concurrency=args.concurrency,
+                                    vault=args.vault, vault_prefix=prefix)
+        else:
+            backup_dynamodb.export_table(ddb, args.table, args.dir, source)
+            backup_s3.backup_bucket(s3, args.bucket, args.dir, source, concurrency=args.concurrency)
+        backup_manifest.write_manifest(args.dir, "bench", [args.table], [args.bucket])
+        if args.mode != "export":
+            backup_manifest.verify(args.dir)
+        sent = backup_vault.upload_backup(s3, args.dir, args.vault, prefix, concurrency=args.concurrency)
+        if args.mode == "export":
+            backup_manifest.verify(sent["uri"].rstrip("/"), s3=s3, concurrency=args.concurrency)
+        result = {"files": sent["files"], "bytes": sent["bytes"]}
+    elif name == "method-restore":
+        uri = f"s3://{args.vault}/bench/{os.path.basename(args.dir)}"
+        backup_manifest.verify(uri, s3=s3, concurrency=args.concurrency)
+        restored = backup_dynamodb.restore_table(ddb, uri, table=args.target, concurrency=4, s3=s3)
+        objects = backup_s3.restore_bucket(s3, uri, bucket=args.target, concurrency=args.concurrency)
+        result = {"items": restored["item_count"], "objects": objects["object_count"]}
+    elif name == "raw-both":
+        def drain(key):
+            body = s3.get_object(Bucket=args.bucket, Key=key)["Body"]
+            return sum(len(chunk) for chunk in body.iter_chunks(MIB))
+
+        count = sum(len(page["Items"]) for page in dynamodb_table.scan_pages(ddb, args.table))
+        keys = [obj["Key"] for obj in backup_s3.list_objects(s3, args.bucket)]
+        with ThreadPoolExecutor(args.concurrency) as pool:
+            result = {"items": count, "objects": len(keys), "bytes": sum(pool.map(drain, keys))}
     elif name == "raw-get":
         def get(key):
             body = s3.get_object(Bucket=args.bucket, Key=key)["Body"]
@@ -237,6 +281,10 @@ def drive(args):
                       AWS_ACCESS_KEY_ID=os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
                       AWS_SECRET_ACCESS_KEY=os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"))
     try:
+        if args.methods:
+            report_methods(args, work)
+            return
+        args.items = args.items[0]
         print(f"seeding {args.items} items and {args.objects}+{args.large_objects} objects ...", file=sys.stderr)
         started = time.perf_counter()
         args.table, args.bucket, data_bytes = seed(
@@ -355,6 +403,60 @@ def report_vault(args, work):
               f"{counts.get('items', 0) / median:17.0f}")
 
 
+def report_methods(args, work):
+    """Whole backups into the vault and restores from it, stream against export, for each
+    item count, ``--repeats`` times each, beside the raw boto3 rate of the same run."""
+    import statistics
+
+    from ansible_collections.strata.aws.plugins.module_utils.backup_aws import aws_client
+
+    ddb, s3 = aws_client("dynamodb", endpoint_url=args.endpoint), aws_client("s3", endpoint_url=args.endpoint)
+    rows = []
+    for items in args.items:
+        print(f"seeding {items} items and {args.objects}+{args.large_objects} objects ...", file=sys.stderr)
+        args.table, args.bucket, _data_bytes = seed(
+            args.endpoint, items, args.objects, args.object_size, args.large_objects, args.large_size)
+        ddb.update_continuous_backups(TableName=args.table,
+                                      PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+        vault = f"{args.table}-vault"
+        s3.create_bucket(Bucket=vault)
+        s3.put_bucket_versioning(Bucket=vault, VersioningConfiguration={"Status": "Enabled"})
+        measured = {}
+        for run in range(args.repeats):
+            seconds, rss, _out = run_step(args, "raw-both", concurrency=args.concurrency)
+            measured.setdefault("raw boto3 Scan + GET, kept nowhere", []).append((seconds, rss))
+            for method in ("stream", "export"):
+                name = f"{method}{run}"
+                dest = work / f"methods-{items}" / name
+                seconds, rss, _out = run_step(args, "method-backup", dir=dest, mode=method, vault=vault,
+                                              concurrency=args.concurrency)
+                measured.setdefault(f"backup into the vault, {method}", []).append((seconds, rss))
+                target = f"{args.table}-r-{name}"
+                ddb.create_table(TableName=target, BillingMode="PAY_PER_REQUEST",
+                                 KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                                 AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+                s3.create_bucket(Bucket=target)
+                shutil.rmtree(dest)  # the restore reads the vault only
+                seconds, rss, _out = run_step(args, "method-restore", dir=dest, target=target, vault=vault,
+                                              concurrency=args.concurrency)
+                measured.setdefault(f"restore from the vault, {method}", []).append((seconds, rss))
+                print(f"  {items} items, run {run + 1}, {method}: done", file=sys.stderr)
+        for label, values in measured.items():
+            times = [seconds for seconds, _rss in values]
+            rows.append((items, label, statistics.median(times), min(times), max(times),
+                         max(rss for _seconds, rss in values)))
+    print(f"\nstream against export: {args.objects} x {args.object_size // 1024} KiB + {args.large_objects} x "
+          f"{args.large_size // MIB} MiB objects, {args.repeats} runs each; emulator at {args.endpoint}")
+    header = (f"{'items':>8} {'step':<38} {'median s':>9} {'min s':>7} {'max s':>7} {'items/s':>8} "
+              f"{'x raw':>6} {'peak RSS MiB':>13}")
+    print(header)
+    print("-" * len(header))
+    raw = {items: median for items, label, median, *_rest in rows if label.startswith("raw")}
+    for items, label, median, low, high, rss in rows:
+        print(f"{items:>8} {label:<38} {median:9.2f} {low:7.2f} {high:7.2f} {items / median:8.0f} "
+              f"{median / raw[items]:6.2f} {rss:13.1f}")
+
+
 def print_table(args, rows, base_rss, data_bytes, file_bytes, scan_bytes, aws):
     print(f"\nstrata backup benchmark: {args.items} items ({data_bytes / MIB:.1f} MiB as typed JSON), "
           f"{args.objects} x {args.object_size // 1024} KiB + {args.large_objects} x "
@@ -374,7 +476,8 @@ def print_table(args, rows, base_rss, data_bytes, file_bytes, scan_bytes, aws):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--items", type=int, default=100_000, help="items in the table")
+    parser.add_argument("--items", type=int, nargs="+", default=[100_000],
+                        help="items in the table (with --methods, one run per count)")
     parser.add_argument("--objects", type=int, default=200, help="small objects in the bucket")
     parser.add_argument("--object-size", type=int, default=256 * 1024, help="bytes per small object")
     parser.add_argument("--large-objects", type=int, default=2, help="large objects in the bucket")
@@ -383,6 +486,7 @@ def main():
     parser.add_argument("--endpoint", help="a running emulator (default: start one in this process)")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each backup vault comparison")
     parser.add_argument("--vault-only", action="store_true", help="only the backup vault against local")
+    parser.add_argument("--methods", action="store_true", help="only stream against export, per --items count")
     # Internal: what a measured child process runs.
     for option in ("--step", "--table", "--bucket", "--dir", "--previous", "--target", "--mode", "--vault"):
         parser.add_argument(option, help=argparse.SUPPRESS)

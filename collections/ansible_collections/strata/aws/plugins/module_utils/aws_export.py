@@ -9,11 +9,18 @@ downloaded), read and verified so that a restore can take one as its source::
                                                               itemCount, md5Checksum, etag
                                       data/<name>.json.gz     {"Item": ...} lines, gzipped
 
-``load_aws_export`` reads the manifests (not the data files); ``aws_export_problems`` checks
-every data file (MD5, gzip stream, item count) and the counts against the summary, going on
-past each damaged file; ``verify_aws_export`` does both and raises naming every problem.
+An export is read where it lies, through a store (``backup_store``): a directory (the export
+downloaded) or the S3 prefix DynamoDB wrote it to, never downloaded to be read.
+``read_export`` reads the manifests (not the data files) of the export in a store;
+``load_aws_export`` finds and reads one in a directory (``find_aws_export``), ``find_export``
+in a store. ``aws_export_problems`` checks every data file, going on past each damaged one:
+on disk by reading it (MD5, gzip stream, item count), in S3 from what S3 keeps (the object is
+there and its ETag is the manifest's ``etag`` and agrees with its ``md5Checksum``); and the
+files' counts against the summary. ``verify_aws_export`` does both and raises naming every
+problem; ``export_lines`` streams the items back. A restore into an existing table reads an
+export this way, and so can an ImportTable of it (``data_prefix``: the prefix of its data files).
 
-Standard library only (and strata.aws's error type).
+Standard library only (and strata.aws's error type and stores).
 """
 from __future__ import annotations
 
@@ -27,10 +34,10 @@ import zlib
 from ansible_collections.strata.aws.plugins.module_utils.backup_layout import (
     CHUNK,
     BackupError,
-    read_json,
     resolve,
     summary,
 )
+from ansible_collections.strata.aws.plugins.module_utils.backup_store import LocalStore
 
 AWS_EXPORTS_DIR = "AWSDynamoDB"
 AWS_SUMMARY = "manifest-summary.json"
@@ -95,20 +102,60 @@ def _count(value):
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def load_aws_export(path):
-    """Read the manifests of the AWS export at ``path`` (see ``find_aws_export``), without
-    reading its data files.
+def _join(base, relpath):
+    return f"{base}/{relpath}" if base else relpath
 
-    Returns ``dir`` (the export directory), ``export_id``, ``export_arn``, ``export_time``,
-    ``table_arn``, ``table`` (the name in tableArn), ``item_count`` (the summary's) and
-    ``files``: per data file ``file`` (relative to ``dir``), ``key`` (its dataFileS3Key),
-    ``item_count`` and ``md5`` (md5Checksum). Refuses incremental, Ion and unreadable exports.
+
+def find_export(store, path=""):
+    """The export directory (relative to ``store``) that ``path`` (relative too; "" for the
+    store's root) names: as ``find_aws_export``, in any store (in S3, by listing keys)."""
+    if store.is_local:
+        relpath = os.path.relpath(find_aws_export(store.path(path) if path else store.root), store.root)
+        return "" if relpath == os.curdir else relpath.replace(os.sep, "/")
+    path = path.strip("/")
+    if store.exists(_join(path, AWS_SUMMARY)):
+        return path
+    found = []
+    for parent in (_join(path, AWS_EXPORTS_DIR), path):
+        prefix = store.key(parent) + "/" if (parent or store.prefix) else ""
+        pages = store.s3.get_paginator("list_objects_v2").paginate(Bucket=store.bucket, Prefix=prefix, Delimiter="/")
+        for page in pages:
+            for common in page.get("CommonPrefixes", []):
+                candidate = _join(parent, common["Prefix"][len(prefix):].rstrip("/"))
+                if store.exists(_join(candidate, AWS_SUMMARY)):
+                    found.append(candidate)
+        if found:
+            break
+    where = store.location(path) if path else store.uri
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise BackupError(f"aws_export {where} is not an AWS DynamoDB export: no {AWS_SUMMARY} in it, in "
+                          f"{AWS_EXPORTS_DIR}/<export-id>/ or in <export-id>/ below it")
+    raise BackupError(f"aws_export {where} holds {len(found)} exports ({', '.join(f.rsplit('/', 1)[-1] for f in found)}); "
+                      "name one: the directory holding its manifest-summary.json", exports=found)
+
+
+def read_export(store, base=""):
+    """Read the manifests of the export whose directory is ``base`` in ``store`` (a
+    ``backup_store`` store), without reading its data files.
+
+    Returns ``store``, ``base``, ``dir`` (where it is: its path, or its S3 URI),
+    ``export_id``, ``export_arn``, ``export_time``, ``table_arn``, ``table`` (the name in
+    tableArn), ``item_count`` (the summary's), ``summary_bytes`` and ``files_bytes`` (the raw
+    manifests, for a record of their checksums) and ``files``: per data file ``file``
+    (relative to the export directory), ``key`` (its dataFileS3Key), ``item_count``, ``md5``
+    (md5Checksum) and ``etag``. Refuses incremental, Ion and unreadable exports.
     """
-    export_dir = find_aws_export(path)
-    export_id = os.path.basename(export_dir)
-    summary_path = os.path.join(export_dir, AWS_SUMMARY)
+    where = store.location(base) if not store.is_local else (store.path(base) if base else store.root)
+    export_id = base.rsplit("/", 1)[-1] if base else os.path.basename(store.root)
+    summary_path = f"{where}/{AWS_SUMMARY}"
     try:
-        summary = read_json(summary_path)
+        summary_bytes = store.read_bytes(_join(base, AWS_SUMMARY))
+    except FileNotFoundError as exc:
+        raise BackupError(f"{where} has no {AWS_SUMMARY}: it is not an AWS DynamoDB export") from exc
+    try:
+        summary = json.loads(summary_bytes)
     except ValueError as exc:
         raise BackupError(f"{summary_path} is not valid JSON: {exc}") from exc
     if not isinstance(summary, dict) or not _count(summary.get("itemCount")):
@@ -119,34 +166,53 @@ def load_aws_export(path):
         raise BackupError(
             f"{summary_path}: exportType {summary['exportType']!r}; only a {AWS_FULL_EXPORT} holds whole items to restore"
         )
-    files_path = os.path.join(export_dir, AWS_FILES)
-    files = []
+    files_path = f"{where}/{AWS_FILES}"
     try:
-        with open(files_path, "rb") as handle:
-            for number, raw in enumerate(handle, 1):
-                if not raw.strip():
-                    continue
-                try:
-                    line = json.loads(raw)
-                except ValueError as exc:
-                    raise BackupError(f"{files_path}: line {number} is not valid JSON: {exc}") from exc
-                if (not isinstance(line, dict) or not isinstance(line.get("dataFileS3Key"), str)
-                        or not _count(line.get("itemCount")) or not isinstance(line.get("md5Checksum"), str)):
-                    raise BackupError(f"{files_path}: line {number} lacks dataFileS3Key, itemCount or md5Checksum")
-                files.append({"file": _export_relpath(line["dataFileS3Key"], export_id), "key": line["dataFileS3Key"],
-                              "item_count": line["itemCount"], "md5": line["md5Checksum"]})
+        files_bytes = store.read_bytes(_join(base, AWS_FILES))
     except FileNotFoundError as exc:
-        raise BackupError(f"{export_dir} has no {AWS_FILES}: the export is incomplete") from exc
+        raise BackupError(f"{where} has no {AWS_FILES}: the export is incomplete") from exc
+    files = []
+    for number, raw in enumerate(files_bytes.splitlines(), 1):
+        if not raw.strip():
+            continue
+        try:
+            line = json.loads(raw)
+        except ValueError as exc:
+            raise BackupError(f"{files_path}: line {number} is not valid JSON: {exc}") from exc
+        if (not isinstance(line, dict) or not isinstance(line.get("dataFileS3Key"), str)
+                or not _count(line.get("itemCount")) or not isinstance(line.get("md5Checksum"), str)):
+            raise BackupError(f"{files_path}: line {number} lacks dataFileS3Key, itemCount or md5Checksum")
+        relpath = _export_relpath(line["dataFileS3Key"], export_id)
+        if store.is_local:
+            resolve(store.path(base) if base else store.root, relpath)  # refuses a key that leaves the export
+        files.append({"file": relpath, "key": line["dataFileS3Key"], "item_count": line["itemCount"],
+                      "md5": line["md5Checksum"], "etag": line.get("etag")})
     return {
-        "dir": export_dir,
+        "store": store,
+        "base": base,
+        "dir": where,
         "export_id": export_id,
         "export_arn": summary.get("exportArn"),
         "export_time": summary.get("exportTime"),
         "table_arn": summary.get("tableArn"),
         "table": _table_from_arn(summary.get("tableArn")),
         "item_count": summary["itemCount"],
+        "summary_bytes": summary_bytes,
+        "files_bytes": files_bytes,
         "files": files,
     }
+
+
+def load_aws_export(path):
+    """Read the manifests of the AWS export at ``path`` (a directory, see ``find_aws_export``),
+    without reading its data files: ``read_export`` of it, ``dir`` its absolute path."""
+    return read_export(LocalStore(find_aws_export(path)))
+
+
+def data_prefix(export):
+    """Where the export's data files are, relative to its store: ``<export dir>/data/``
+    (for ImportTable's ``S3KeyPrefix``, below the store's own prefix)."""
+    return _join(export["base"], "data/")
 
 
 def md5_matches(recorded, digest):
@@ -193,8 +259,9 @@ def _md5_and_lines(path):
 
 
 def aws_export_file_problem(export_dir, entry):
-    """What is wrong with one data file of an AWS export against its manifest-files.json line
-    (missing, MD5, not gzip, item count), or None. One sequential read; no JSON is parsed."""
+    """What is wrong with one data file of an AWS export on disk against its
+    manifest-files.json line (missing, MD5, not gzip, item count), or None. One sequential
+    read; no JSON is parsed."""
     relpath = entry["file"]
     try:
         digest, lines, broken = _md5_and_lines(resolve(export_dir, relpath))
@@ -214,11 +281,62 @@ def aws_export_file_problem(export_dir, entry):
     return None
 
 
+def _md5_digest(recorded):
+    try:
+        digest = base64.b64decode(recorded, validate=True)
+    except (binascii.Error, ValueError):
+        digest = b""
+    if len(digest) == 16:
+        return digest
+    try:
+        return bytes.fromhex(recorded)
+    except ValueError:
+        return None
+
+
+def etag_matches(etag, md5_checksum):
+    """Whether an S3 ETag (quotes stripped) is that of an object whose MD5 is ``md5_checksum``:
+    the MD5 itself (one PutObject), or ``<MD5 of the MD5>-1`` (one part of a multipart upload,
+    as DynamoDB writes its data files). None when the ETag says nothing of the MD5 (several parts)."""
+    digest = _md5_digest(md5_checksum)
+    if digest is None:
+        return False
+    if "-" not in etag:
+        return etag == digest.hex()
+    if etag.endswith("-1"):
+        return etag == f"{hashlib.md5(digest).hexdigest()}-1"  # noqa: S324 - S3's ETag of one part
+    return None
+
+
+def _stored_file_problem(export, entry):
+    """What is wrong with one data file of an export in S3, from HeadObject: missing, an ETag
+    other than the manifest's, or one that contradicts its md5Checksum."""
+    store, relpath = export["store"], _join(export["base"], entry["file"])
+    head = store.head(relpath)
+    if head is None:
+        return f"{entry['file']}: file is missing ({store.location(relpath)})"
+    etag = (head.get("ETag") or "").strip('"')
+    if entry.get("etag") and etag != entry["etag"].strip('"'):
+        return f"{entry['file']}: ETag is {etag} in S3, {AWS_FILES} says {entry['etag']}"
+    if etag_matches(etag, entry["md5"]) is False:
+        return f"{entry['file']}: ETag {etag} is not that of the md5 {entry['md5']} {AWS_FILES} records"
+    return None
+
+
+def export_file_problem(export, entry):
+    """What is wrong with one data file of ``export`` (``read_export``), or None: on disk,
+    ``aws_export_file_problem``; in S3, from what S3 keeps (``_stored_file_problem``)."""
+    store = export["store"]
+    if store.is_local:
+        return aws_export_file_problem(store.path(export["base"]) if export["base"] else store.root, entry)
+    return _stored_file_problem(export, entry)
+
+
 def aws_export_problems(export):
     """Every problem of the export ``load_aws_export`` returned: each data file checked
-    (``aws_export_file_problem``), going on past each damaged one, and the files' item counts
+    (``export_file_problem``), going on past each damaged one, and the files' item counts
     summed against the summary's itemCount. An empty list when the export is whole."""
-    problems = [p for p in (aws_export_file_problem(export["dir"], f) for f in export["files"]) if p]
+    problems = [p for p in (export_file_problem(export, f) for f in export["files"]) if p]
     listed = sum(f["item_count"] for f in export["files"])
     if listed != export["item_count"]:
         problems.append(f"{AWS_FILES} lists {listed} items in {len(export['files'])} files, "
@@ -234,3 +352,8 @@ def verify_aws_export(path):
     if problems:
         raise BackupError(summary(f"AWS export {export['dir']} failed verification", problems), problems=problems)
     return export
+
+
+def export_lines(export, entry):
+    """The parsed lines (``{"Item": ...}``) of one data file of ``export``, streamed."""
+    return export["store"].gzip_lines(_join(export["base"], entry["file"]))

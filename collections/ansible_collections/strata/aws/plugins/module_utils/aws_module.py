@@ -100,7 +100,8 @@ def source(module, any_client):
     )
 
 
-def run_restore(service, restore_resource, resource, written, concurrency, other_sources=None, options=None):
+def run_restore(service, restore_resource, resource, written, concurrency, other_sources=None, options=None,
+                s3_sources=False):
     """``main()`` of a restore module: its options (``src``, ``source_<resource>``, ``<resource>``,
     ``mode``, ``concurrency`` defaulting to ``concurrency``, and the AWS ones), then the restore.
 
@@ -114,6 +115,9 @@ def run_restore(service, restore_resource, resource, written, concurrency, other
     ``aws_export``): exactly one of ``src`` and them is required, and each is passed on to
     ``restore_resource`` as a keyword argument. ``options`` ({option: spec}) are further options
     of the module, passed on the same way.
+
+    With ``s3_sources``, a source may be an ``s3://`` URI (a backup in the vault, an export in
+    S3), read with an S3 client passed on as ``s3`` (None when no source is in S3).
     """
     source_option = f"source_{resource}"
     other_sources = other_sources or {}
@@ -122,6 +126,10 @@ def run_restore(service, restore_resource, resource, written, concurrency, other
 
     def restore(module):
         params = module.params
+        extra = {}
+        if s3_sources:
+            in_s3 = any(str(params[option] or "").startswith("s3://") for option in sources)
+            extra["s3"] = client(module, "s3", pool_size=params["concurrency"]) if in_s3 else None
         try:
             result = restore_resource(
                 client(module, service, pool_size=params["concurrency"]),
@@ -133,6 +141,7 @@ def run_restore(service, restore_resource, resource, written, concurrency, other
                 retries=params["retries"],
                 check_mode=module.check_mode,
                 **{option: params[option] for option in (*other_sources, *options)},
+                **extra,
             )
         except StrataAWSError as exc:
             if written in exc.details:

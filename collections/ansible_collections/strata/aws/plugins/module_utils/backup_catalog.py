@@ -83,6 +83,8 @@ def list_backups(root, env):
     there, ``kind`` being ``incomplete`` (no manifest), ``invalid`` (unreadable manifest),
     ``foreign`` (a manifest of another env) or ``outside`` (a symlink that leaves
     ``<root>/<env>``). A directory reached through several names is listed once, by its own.
+    A directory whose name starts with a dot is a staging directory (what an export-method
+    backup writes here while it makes the backup in the vault): ``incomplete``, whatever it holds.
     """
     env_dir = env_backup_dir(root, env)
     complete, ignored, seen = [], [], set()
@@ -104,6 +106,10 @@ def list_backups(root, env):
         if real_name in seen:
             continue
         seen.add(real_name)
+        if name.startswith("."):
+            ignored.append({"name": name, "kind": "incomplete",
+                            "reason": "a staging directory (a leading dot): not a backup of its own"})
+            continue
         if not os.path.exists(os.path.join(path, MANIFEST)):
             ignored.append({"name": name, "kind": "incomplete", "reason": f"incomplete: no {MANIFEST}"})
             continue
@@ -135,6 +141,9 @@ def _named_backup(root, env, name):
             name=name,
         )
     path = os.path.join(env_dir, real_name)
+    if real_name.startswith("."):
+        raise BackupError(f"name {name!r}: {path} is a staging directory (a leading dot), not a backup; {expected}",
+                          name=name)
     if not os.path.isdir(path):
         raise BackupError(f"name {name!r}: {path} does not exist or is not a directory; {expected}", name=name)
     if not os.path.exists(os.path.join(path, MANIFEST)):

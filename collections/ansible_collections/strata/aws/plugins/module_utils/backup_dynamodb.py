@@ -11,10 +11,13 @@ string): memory does not grow with the table. The export also records the table'
 point-in-time recovery window (DescribeContinuousBackups) and its key schema.
 
 Restore reads both table formats (``{"Item": ...}`` lines, and the bare typed items of
-format_version 1 backups), and also restores from an AWS export directory
-(ExportTableToPointInTime's output, downloaded; ``aws_export``): every data file is checked
-against manifest-files.json (MD5, item count) and the counts against manifest-summary.json
-before any item is written.
+format_version 1 backups), tables a backup holds as DynamoDB's own export (``method:
+export``), and also restores from an AWS export directory (ExportTableToPointInTime's output,
+downloaded or where it lies in S3; ``aws_export``): every data file is checked against
+manifest-files.json (on disk: MD5, item count; in S3: the ETag S3 keeps) and the counts
+against manifest-summary.json before any item is written. A backup is read where it is
+(``backup_store``): a directory, or its prefix in the backup vault, streamed from S3 without
+being downloaded.
 
 Restore checks the table file's size and SHA-256 against the manifest first (one sequential
 read of the raw bytes, nothing parsed) and writes nothing from a file that differs; then it
@@ -27,6 +30,7 @@ Plain boto3 and the standard library; no Ansible imports.
 """
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import time
@@ -35,7 +39,10 @@ import zlib
 from ansible_collections.strata.aws.plugins.module_utils.aws_export import (
     AWS_FILES,
     aws_export_problems,
-    load_aws_export,
+    export_lines,
+    find_aws_export,
+    find_export,
+    read_export,
 )
 from ansible_collections.strata.aws.plugins.module_utils.backup_aws import (
     DEFAULT_RETRIES,
@@ -51,20 +58,21 @@ from ansible_collections.strata.aws.plugins.module_utils.backup_layout import (
     atomic_file,
     gzip_stream,
     line_item,
-    read_gzip_lines,
     resolve,
     summary,
     table_file,
     table_format,
     table_line,
+    table_method,
 )
 from ansible_collections.strata.aws.plugins.module_utils.backup_manifest import (
-    file_problem,
+    export_damage,
     finish_part,
     load_manifest,
     select,
     start_part,
 )
+from ansible_collections.strata.aws.plugins.module_utils.backup_store import LocalStore, VaultStore, as_store, is_s3_uri
 from ansible_collections.strata.aws.plugins.module_utils.dynamodb_table import (
     decode_item,
     describe,
@@ -182,29 +190,50 @@ def _put_if_absent(client, table, item, hash_key, retries):
     return True
 
 
-def _backup_source(src, source_table, target):
-    """What to restore from the strata backup in ``src``: its table file, checked against the
-    manifest (size, SHA-256) first."""
-    entry = select(load_manifest(src), "tables", source_table, "table")
+def _backup_source(store, source_table, target):
+    """What to restore from the strata backup in ``store``: its table file, checked against
+    the manifest (size, SHA-256) first, or the export DynamoDB wrote of the table, checked as
+    ``backup_manifest.export_damage`` checks it."""
+    entry = select(load_manifest(store), "tables", source_table, "table")
     name, relpath = entry["name"], entry["file"]
     target = target or name
     result = {"table": target, "source_table": name, "item_count": entry["item_count"]}
-    problem = file_problem(src, relpath, entry["bytes"], entry["sha256"])
+    # The key schema the backup recorded (restore_table compares it with the target's).
+    schema = entry.get("key_schema")
+    if table_method(entry) == "export":
+        problems = export_damage(store, entry)
+        if problems:
+            raise BackupError(
+                summary(f"table {name}: its export {store.uri}/{entry['export']['dir']} failed verification, "
+                        f"so nothing was written to {target}", problems),
+                **result, problems=problems, restored=0, unchanged=0,
+            )
+        export = read_export(store, entry["export"]["dir"])
+        files = [{"file": f"{entry['export']['dir']}/{f['file']}", "lines": functools.partial(export_lines, export, f),
+                  "item_count": f["item_count"]} for f in export["files"]]
+        return dict(result, backup_key_schema=schema), files, table_format(entry), AWS_FILES, \
+            f"although it matched {AWS_FILES}"
+    problem = store.file_problem(relpath, entry["bytes"], entry["sha256"])
     if problem is not None:
         raise BackupError(
             f"table {name}: its file failed verification, so nothing was written to {target}: {problem}",
             **result, restored=0, unchanged=0,
         )
-    files = [{"file": relpath, "path": resolve(src, relpath), "item_count": entry["item_count"]}]
-    # The key schema the backup recorded (restore_table compares it with the target's).
-    result["backup_key_schema"] = entry.get("key_schema")
-    return result, files, table_format(entry), "manifest", "although it matches its manifest"
+    files = [{"file": relpath, "lines": functools.partial(store.gzip_lines, relpath), "item_count": entry["item_count"]}]
+    return dict(result, backup_key_schema=schema), files, table_format(entry), "manifest", "although it matches its manifest"
 
 
-def _aws_export_source(aws_export, source_table, target):
-    """What to restore from the AWS export directory ``aws_export``: its data files, every one
-    checked (MD5, item count) and the counts against the summary first."""
-    export = load_aws_export(aws_export)
+def _aws_export_source(aws_export, source_table, target, s3):
+    """What to restore from the AWS export ``aws_export`` (a directory, or an ``s3://`` URI of
+    where DynamoDB wrote it): its data files, every one checked (on disk: MD5, item count; in
+    S3: the ETag S3 keeps) and the counts against the summary first."""
+    if is_s3_uri(aws_export):
+        if s3 is None:
+            raise BackupError(f"aws_export {aws_export} is in S3: an S3 client is needed to read it")
+        store = VaultStore.from_uri(s3, aws_export)
+        export = read_export(store, find_export(store))
+    else:
+        export = read_export(LocalStore(find_aws_export(aws_export)))
     name = export["table"]
     if source_table and name and source_table != name:
         raise BackupError(
@@ -225,27 +254,29 @@ def _aws_export_source(aws_export, source_table, target):
                     f"so nothing was written to {target}", problems),
             **result, problems=problems, restored=0, unchanged=0,
         )
-    files = [{"file": f["file"], "path": resolve(export["dir"], f["file"]), "item_count": f["item_count"]}
+    files = [{"file": f["file"], "lines": functools.partial(export_lines, export, f), "item_count": f["item_count"]}
              for f in export["files"]]
     return result, files, TABLE_FORMAT, AWS_FILES, f"although it matched {AWS_FILES}"
 
 
 def restore_table(client, src=None, source_table=None, table=None, mode="overwrite", concurrency=4,
-                  retries=DEFAULT_RETRIES, check_mode=False, aws_export=None, key_schema_changed="fail"):
+                  retries=DEFAULT_RETRIES, check_mode=False, aws_export=None, key_schema_changed="fail", s3=None):
     """Restore one table into ``table`` (default: the source table's own name), either from the
     strata backup in ``src`` (``source_table`` naming one of its tables) or from the AWS export
-    directory ``aws_export`` (ExportTableToPointInTime's ``AWSDynamoDB/<export-id>``, downloaded;
-    ``source_table``, when given, must be the table it was exported from).
+    ``aws_export`` (ExportTableToPointInTime's ``AWSDynamoDB/<export-id>``, downloaded, or its
+    ``s3://`` URI; ``source_table``, when given, must be the table it was exported from).
+    ``src`` is a backup directory or the ``s3://`` URI of a backup in the vault; what is in
+    S3 is streamed with the S3 client ``s3``, never downloaded to disk.
 
     ``mode`` overwrite: BatchWriteItem every item, replacing items with the same key.
     ``mode`` missing: write only items whose key is absent (looked up with BatchGetItem,
     then written with a conditional PutItem, so an item created meanwhile is kept too).
 
     What is restored from is checked before anything is written: a strata backup's table file
-    against the manifest (size, SHA-256); every data file of an AWS export against
-    manifest-files.json (MD5, item count) and their counts against manifest-summary.json. A
-    file that differs (damaged, truncated, missing) raises ``BackupError`` naming it, and
-    nothing is written. The files are then parsed once, as the items are written; both table
+    against the manifest (size, SHA-256); every data file of an export (an AWS export, or a
+    table the backup holds as one) against manifest-files.json (on disk: MD5, item count; in
+    S3: the ETag) and their counts against manifest-summary.json. A file that differs
+    (damaged, truncated, missing) raises ``BackupError`` naming it, and nothing is written. The files are then parsed once, as the items are written; both table
     formats (``{"Item": ...}`` lines and format_version 1's bare items) are read.
     A strata backup records each table's key schema (since it was recorded): when the target's
     differs, nothing is written and ``key_schema_changed`` decides: ``fail`` raises
@@ -256,9 +287,9 @@ def restore_table(client, src=None, source_table=None, table=None, mode="overwri
     if (src is None) == (aws_export is None):
         raise BackupError("give either src (a strata backup) or aws_export (an AWS export directory)")
     if aws_export is not None:
-        result, files, line_format, recorder, matched = _aws_export_source(aws_export, source_table, table)
+        result, files, line_format, recorder, matched = _aws_export_source(aws_export, source_table, table, s3)
     else:
-        result, files, line_format, recorder, matched = _backup_source(src, source_table, table)
+        result, files, line_format, recorder, matched = _backup_source(as_store(src, s3, retries), source_table, table)
     name, target = result["source_table"], result["table"]
     described = describe(client, target, retries)
     key_names = [k["AttributeName"] for k in described["KeySchema"]]
@@ -275,7 +306,7 @@ def restore_table(client, src=None, source_table=None, table=None, mode="overwri
         for current in files:
             before = read
             try:
-                for line in read_gzip_lines(current["path"]):
+                for line in current["lines"]():
                     item = decode_item(line_item(line, line_format))
                     read += 1
                     yield item

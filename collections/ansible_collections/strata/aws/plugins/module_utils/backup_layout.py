@@ -24,8 +24,17 @@ A backup is a directory::
     s3/<bucket>/objects/xx/<h>    the object's bytes; <h> is the SHA-256 of its key, because
                                   S3 keys are not file paths (a key can be both an object and
                                   the prefix of others, contain "..", or exceed name limits)
+    dynamodb/<table>/AWSDynamoDB/<export-id>/...
+                                  a table exported by DynamoDB itself (ExportTableToPointInTime,
+                                  straight into the backup vault): its manifest-summary.json,
+                                  manifest-files.json and data/*.json.gz files, as AWS writes
+                                  them (``method: export`` in the manifest, format_version 3)
     parts/<kind>.<name>.json      completion record of one exported resource
     manifest.json                 written last and atomically from the part records
+
+A backup made server-side (``backup_method: export``) is written in the backup vault, in this
+same layout: the table by DynamoDB's export, the objects by S3's CopyObject; only the index,
+the part records and the manifest pass through the machine that runs the backup.
 
 A backup without ``manifest.json`` is incomplete. Every file is written under a temporary
 name and renamed into place once whole, so an interrupted writer leaves no finished file.
@@ -52,9 +61,17 @@ CREATED_AT_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 """``created_at`` of a manifest."""
 FORMAT = "strata-backup"
 FORMAT_VERSION = 2
-"""Version written. 2: table files hold ``{"Item": ...}`` lines (``table_format`` per table)."""
-READABLE_VERSIONS = (1, 2)
+"""Version written for a streamed backup. 2: table files hold ``{"Item": ...}`` lines
+(``table_format`` per table)."""
+SERVER_SIDE_FORMAT_VERSION = 3
+"""Version written for a backup that holds a table exported by DynamoDB (``method: export``)
+or objects copied server-side (``server_side``, whose index may record S3's composite checksum in
+place of a SHA-256): readers of version 2 would misread them."""
+READABLE_VERSIONS = (1, 2, 3)
 """Versions read: every strata backup ever written keeps restoring."""
+TABLE_METHODS = ("stream", "export")
+"""How a table came into the backup: ``stream`` (scanned into a table file; the default of
+entries without ``method``) or ``export`` (DynamoDB's ExportTableToPointInTime)."""
 TABLE_FORMAT = "dynamodb_json_item"
 """Table file lines as AWS's DynamoDB JSON export writes them: ``{"Item": {<typed item>}}``."""
 LEGACY_TABLE_FORMAT = "strata_typed_json"
@@ -82,6 +99,16 @@ def summary(head, problems):
 
 def table_file(table):
     return f"dynamodb/{table}.jsonl.gz"
+
+
+def table_export_prefix(table):
+    """Where DynamoDB's export of ``table`` goes in a backup (it adds ``AWSDynamoDB/<export-id>/``)."""
+    return f"dynamodb/{table}"
+
+
+def table_method(entry):
+    """How a manifest table entry came into the backup (``TABLE_METHODS``)."""
+    return entry.get("method", "stream")
 
 
 def bucket_index(bucket):

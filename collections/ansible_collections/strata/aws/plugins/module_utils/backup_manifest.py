@@ -12,11 +12,20 @@ The manifest's table entries also record ``pitr``: the table's point-in-time rec
 when the backup was taken (``{"earliest", "latest"}``), or null when it is off (or could not
 be read; then ``pitr_unknown`` says why).
 
-Verification (``find_damage``, ``verify``) goes on past each damaged file and names all of
-them; ``file_problem`` checks one file (one raw read, nothing parsed), which the restores use
-to check exactly what they restore from.
+A table is either streamed into a table file (``method: stream``) or exported by DynamoDB
+into the backup vault (``method: export``): its entry then names the export's
+manifest-files.json as ``file`` (with its size and SHA-256) and records the export itself
+(``export``: ``arn``, ``id``, ``time``, ``dir``, ``summary`` with the size and SHA-256 of
+manifest-summary.json, ``files`` and ``data_bytes``). A bucket whose objects were copied
+server-side into the vault says ``server_side: true``.
 
-Standard library only (and strata.aws's error type).
+Verification (``find_damage``, ``verify``) goes on past each damaged file and names all of
+them, wherever the backup is (``backup_store``: a directory, or its prefix in the vault,
+which is checked from what S3 keeps, without downloading the items or objects);
+``file_problem`` checks one file on disk (one raw read, nothing parsed), which the restores
+use to check exactly what they restore from.
+
+Standard library only (and strata.aws's error type and stores).
 """
 from __future__ import annotations
 
@@ -25,6 +34,8 @@ import json
 import os
 import zlib
 
+from ansible_collections.strata.aws.plugins.module_utils.aws_export import aws_export_problems, read_export
+from ansible_collections.strata.aws.plugins.module_utils.backup_aws import ordered_map
 from ansible_collections.strata.aws.plugins.module_utils.backup_layout import (
     FORMAT,
     FORMAT_VERSION,
@@ -32,18 +43,21 @@ from ansible_collections.strata.aws.plugins.module_utils.backup_layout import (
     MANIFEST,
     PARTS_DIR,
     READABLE_VERSIONS,
+    SERVER_SIDE_FORMAT_VERSION,
     TABLE_FORMATS,
+    TABLE_METHODS,
     BackupError,
     line_item,
     read_gzip_lines,
     read_json,
     resolve,
-    sha256_file,
     summary,
     table_format,
+    table_method,
     utc_now,
     write_json,
 )
+from ansible_collections.strata.aws.plugins.module_utils.backup_store import LocalStore, as_store
 
 # --- part records and manifest ------------------------------------------------------------
 
@@ -101,7 +115,9 @@ def build_manifest(dest, env, tables, buckets, allow_pending=False):
 
     Refuses when a resource has no part record, when one of its files (table file, bucket
     index, object file) is missing or has another size, or when the resources come from
-    different sources. With ``allow_pending`` (check mode, where the exports wrote nothing)
+    different sources. Files written straight into the vault (a table exported by DynamoDB,
+    objects copied server-side) are not in ``dest``: they were checked where they are when
+    their part record was written, and are verified there with the backup. With ``allow_pending`` (check mode, where the exports wrote nothing)
     resources without a part record are returned as pending instead, and the manifest is
     None while any is.
     """
@@ -125,8 +141,9 @@ def build_manifest(dest, env, tables, buckets, allow_pending=False):
             if kind == "dynamodb":
                 # A part record written before format_version 2 names no table format.
                 entry.setdefault("table_format", LEGACY_TABLE_FORMAT)
-                _check_size(dest, entry["file"], entry["bytes"], problems)
-            elif _check_size(dest, entry["index"], entry["index_bytes"], problems):
+                if table_method(entry) == "stream":
+                    _check_size(dest, entry["file"], entry["bytes"], problems)
+            elif _check_size(dest, entry["index"], entry["index_bytes"], problems) and not entry.get("server_side"):
                 for obj in read_gzip_lines(resolve(dest, entry["index"])):
                     _check_size(dest, obj["file"], obj["size"], problems, f"s3://{name}/{obj['key']}")
             sources[json.dumps(part["source"], sort_keys=True)] = part["source"]
@@ -140,9 +157,11 @@ def build_manifest(dest, env, tables, buckets, allow_pending=False):
         )
     if pending:
         return None, pending
+    server_side = any(table_method(t) == "export" for t in sections["tables"]) or any(
+        b.get("server_side") for b in sections["buckets"])
     manifest = {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": SERVER_SIDE_FORMAT_VERSION if server_side else FORMAT_VERSION,
         "created_at": utc_now(),
         "source": dict(next(iter(sources.values())), env=env),
         **sections,
@@ -176,12 +195,17 @@ def write_manifest(dest, env, tables, buckets, check_mode=False):
     return {"changed": True, "path": path, "manifest": manifest, "pending": pending}
 
 
-def load_manifest(src):
-    path = os.path.join(src, MANIFEST)
-    if not os.path.exists(path):
-        raise BackupError(f"{src} has no {MANIFEST}: the backup is incomplete or not a backup")
+def load_manifest(src, s3=None):
+    """The manifest of the backup in ``src``: a directory, a store (``backup_store``) or an
+    ``s3://`` URI of a backup in the vault (with the S3 client ``s3``)."""
+    store = as_store(src, s3)
+    path = os.path.join(store.root, MANIFEST) if store.is_local else store.location(MANIFEST)
     try:
-        manifest = read_json(path)
+        raw = store.read_bytes(MANIFEST)
+    except FileNotFoundError as exc:
+        raise BackupError(f"{store.uri} has no {MANIFEST}: the backup is incomplete or not a backup") from exc
+    try:
+        manifest = json.loads(raw)
     except ValueError as exc:
         raise BackupError(f"{path} is not valid JSON: {exc}") from exc
     return check_manifest(manifest, path)
@@ -196,7 +220,7 @@ def check_manifest(manifest, path):
     if found[0] != FORMAT or found[1] not in READABLE_VERSIONS:
         raise BackupError(
             f"{path}: format {found[0]!r} version {found[1]!r}, expected {FORMAT!r} version "
-            + " or ".join(str(v) for v in READABLE_VERSIONS)
+            + ", ".join(str(v) for v in READABLE_VERSIONS[:-1]) + f" or {READABLE_VERSIONS[-1]}"
         )
     for section, fields in SECTION_FIELDS.items():
         entries = manifest.get(section)
@@ -210,6 +234,15 @@ def check_manifest(manifest, path):
                 f"{path}: table {entry['name']!r} has table_format {table_format(entry)!r}, "
                 f"expected one of {', '.join(TABLE_FORMATS)}"
             )
+        if table_method(entry) not in TABLE_METHODS:
+            raise BackupError(f"{path}: table {entry['name']!r} has method {table_method(entry)!r}, "
+                              f"expected one of {', '.join(TABLE_METHODS)}")
+        export = entry.get("export")
+        if table_method(entry) == "export" and not (
+                isinstance(export, dict) and {"arn", "dir", "summary"} <= export.keys()
+                and isinstance(export["summary"], dict) and {"file", "bytes", "sha256"} <= export["summary"].keys()):
+            raise BackupError(f"{path}: table {entry['name']!r} is an export (method export) but does not "
+                              "record it (export: arn, dir, summary with file, bytes and sha256)")
     return manifest
 
 
@@ -233,20 +266,7 @@ def select(manifest, section, name, what):
 def file_problem(src, relpath, size, sha256, label=None):
     """What is wrong with one file of the backup in ``src`` compared with its recorded size and
     SHA-256, or None when it matches. One sequential read of the raw bytes; nothing is parsed."""
-    where = _where(relpath, label)
-    try:
-        actual_sha, actual_size = sha256_file(resolve(src, relpath))
-    except FileNotFoundError:
-        return f"{where}: file is missing"
-    except BackupError as exc:
-        return exc.msg
-    except OSError as exc:
-        return f"{where}: unreadable ({exc})"
-    if actual_size != size:
-        return f"{where}: size is {actual_size} bytes, manifest says {size}"
-    if actual_sha != sha256:
-        return f"{where}: sha256 is {actual_sha}, manifest says {sha256}"
-    return None
+    return LocalStore(src).file_problem(relpath, size, sha256, label)
 
 
 def _damage(resource, name, relpath, problem, key=None):
@@ -258,13 +278,41 @@ _UNREADABLE = (OSError, EOFError, ValueError, KeyError, TypeError, zlib.error)
 """What reading a damaged gzip JSON-lines file raises (BadGzipFile is an OSError)."""
 
 
-def _verify_table(src, entry, damaged):
+def export_damage(store, entry):
+    """Every problem of a table entry held as DynamoDB's export (``method: export``): its two
+    manifests against the SHA-256 the backup recorded, the export they describe (its ARN, its
+    item count against the entry's), and each data file (``aws_export.aws_export_problems``:
+    on disk, MD5, gzip and item count; in the vault, the ETag S3 keeps against the manifest's)."""
+    export = entry["export"]
+    problems = [p for p in (
+        store.file_problem(entry["file"], entry["bytes"], entry["sha256"]),
+        store.file_problem(export["summary"]["file"], export["summary"]["bytes"], export["summary"]["sha256"]),
+    ) if p]
+    if problems:
+        return problems
+    try:
+        held = read_export(store, export["dir"])
+    except BackupError as exc:
+        return [exc.msg]
+    if held["export_arn"] != export["arn"]:
+        problems.append(f"{export['dir']}: the export is {held['export_arn']}, the backup recorded {export['arn']}")
+    if held["item_count"] != entry["item_count"]:
+        problems.append(f"{export['dir']}: the export holds {held['item_count']} items, manifest says {entry['item_count']}")
+    return problems + [f"{export['dir']}/{p}" for p in aws_export_problems(held)]
+
+
+def _verify_table(store, entry, damaged):
     name, relpath = entry["name"], entry["file"]
-    problem = file_problem(src, relpath, entry["bytes"], entry["sha256"])
-    if problem is None:
+    if table_method(entry) == "export":
+        for problem in export_damage(store, entry):
+            damaged.append(_damage("table", name, entry["export"]["dir"], problem))
+        return
+    problem = store.file_problem(relpath, entry["bytes"], entry["sha256"])
+    if problem is None and store.is_local:
+        # In the vault the SHA-256 S3 keeps binds the file to the bytes the items were counted in.
         count = 0
         try:
-            for line in read_gzip_lines(resolve(src, relpath)):
+            for line in store.gzip_lines(relpath):
                 line_item(line, table_format(entry))
                 count += 1
         except _UNREADABLE as exc:
@@ -276,34 +324,43 @@ def _verify_table(src, entry, damaged):
         damaged.append(_damage("table", name, relpath, problem))
 
 
-def _verify_bucket(src, entry, damaged):
+def _verify_bucket(store, entry, damaged, concurrency):
     name, index = entry["name"], entry["index"]
-    problem = file_problem(src, index, entry["index_bytes"], entry["index_sha256"])
+    problem = store.file_problem(index, entry["index_bytes"], entry["index_sha256"])
     if problem is not None:
         damaged.append(_damage("bucket", name, index, problem))
         return
-    count = total = 0
+    counted = {"objects": 0, "bytes": 0}
+
+    def listed():
+        for obj in store.gzip_lines(index):
+            counted["objects"] += 1
+            counted["bytes"] += obj["size"]
+            yield obj
+
+    def check(obj):
+        return obj, store.object_problem(obj, f"s3://{name}/{obj['key']}")
+
     try:
-        for obj in read_gzip_lines(resolve(src, index)):
-            count += 1
-            total += obj["size"]
-            problem = file_problem(src, obj["file"], obj["size"], obj["sha256"], f"s3://{name}/{obj['key']}")
+        for obj, problem in ordered_map(check, listed(), concurrency):
             if problem is not None:
                 damaged.append(_damage("bucket", name, obj["file"], problem, key=obj["key"]))
     except _UNREADABLE as exc:
-        damaged.append(_damage("bucket", name, index, f"{index}: unreadable after {count} objects ({exc})"))
+        damaged.append(_damage("bucket", name, index, f"{index}: unreadable after {counted['objects']} objects ({exc})"))
         return
-    if count != entry["object_count"]:
-        problem = f"{index}: lists {count} objects, manifest says {entry['object_count']}"
+    if counted["objects"] != entry["object_count"]:
+        problem = f"{index}: lists {counted['objects']} objects, manifest says {entry['object_count']}"
         damaged.append(_damage("bucket", name, index, problem))
-    if total != entry["bytes"]:
-        problem = f"{index}: objects total {total} bytes, manifest says {entry['bytes']}"
+    if counted["bytes"] != entry["bytes"]:
+        problem = f"{index}: objects total {counted['bytes']} bytes, manifest says {entry['bytes']}"
         damaged.append(_damage("bucket", name, index, problem))
 
 
-def find_damage(src, tables=None, buckets=None):
-    """Re-read every file of the backup in ``src`` and check it against the manifest, going
-    on past each damaged file so that all of them are named.
+def find_damage(src, tables=None, buckets=None, s3=None, concurrency=8):
+    """Check every file of the backup in ``src`` against the manifest, going on past each
+    damaged file so that all of them are named. ``src`` is a directory (every file is
+    re-read), a store, or the ``s3://`` URI of a backup in the vault (read with the S3
+    client ``s3``: each file is checked from what S3 keeps, see ``backup_store``).
 
     ``tables`` / ``buckets`` restrict the check to those resources (None: all of them).
     Returns ``(manifest, damaged)``; ``damaged`` holds one entry per problem: ``resource``
@@ -311,32 +368,37 @@ def find_damage(src, tables=None, buckets=None):
     index), ``file`` (relative to ``src``) and ``problem``. Only a missing or unreadable
     manifest raises ``BackupError``.
     """
-    manifest = load_manifest(src)
+    store = as_store(src, s3)
+    manifest = load_manifest(store)
     damaged = []
     for entry in manifest["tables"]:
         if tables is None or entry["name"] in tables:
-            _verify_table(src, entry, damaged)
+            _verify_table(store, entry, damaged)
     for entry in manifest["buckets"]:
         if buckets is None or entry["name"] in buckets:
-            _verify_bucket(src, entry, damaged)
+            _verify_bucket(store, entry, damaged, concurrency)
     return manifest, damaged
 
 
-def verify(src, tables=None, buckets=None):
+def verify(src, tables=None, buckets=None, s3=None, concurrency=8):
     """Like ``find_damage``, but raise ``BackupError`` naming every damaged file (details
     ``problems`` and ``damaged``); returns the manifest when nothing is damaged."""
-    manifest, damaged = find_damage(src, tables, buckets)
+    manifest, damaged = find_damage(src, tables, buckets, s3, concurrency)
     if damaged:
         problems = [d["problem"] for d in damaged]
-        raise BackupError(summary(f"backup {src} failed verification", problems),
+        raise BackupError(summary(f"backup {as_store(src, s3).uri} failed verification", problems),
                           problems=problems, damaged=damaged)
     return manifest
 
 
-def verify_live(manifest, count_items, count_objects):
+def verify_live(manifest, count_items, count_objects, export_problem=None):
     """Compare the manifest's counts with live ones from ``count_items(table)`` and
-    ``count_objects(bucket)``; raises ``BackupError`` naming each resource that differs."""
+    ``count_objects(bucket)``, and each table held as DynamoDB's export with what DynamoDB
+    says of it (``export_problem(entry)``: what is wrong, or None); raises ``BackupError``
+    naming each resource that differs."""
     problems = []
+    if export_problem is not None:
+        problems += [p for p in (export_problem(e) for e in manifest["tables"] if table_method(e) == "export") if p]
     live = {"tables": {}, "buckets": {}}
     for section, count, field, noun in (
         ("tables", count_items, "item_count", "items"),

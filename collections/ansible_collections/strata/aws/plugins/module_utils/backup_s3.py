@@ -17,9 +17,18 @@ second, an entry is trusted only when the object was last modified in an earlier
 than the one in which it was downloaded (the server's Date), the way git treats "racily
 clean" files.
 
+Server-side, into the backup vault (``vault``): each object is copied by S3 itself from the
+bucket into the backup's prefix in the vault (CopyObject, or UploadPartCopy past
+``copy_threshold``), keeping its metadata and headers, S3 computing the copy's SHA-256; the
+bytes never reach this machine, and only the index is written here. Its entries record what
+S3 keeps of each copy (``checksum_sha256``: the base64 SHA-256, or for a copy in parts the
+composite ``...-<parts>`` with ``part_size``; ``sha256`` when the whole object's is known).
+
 Restore checks each object's file against the index (size, SHA-256) just before uploading
 it; a damaged or missing file fails that object only: the others are restored, then the
-restore fails naming each object it could not restore.
+restore fails naming each object it could not restore. A backup in the vault is restored
+server-side too: each object, checked from what S3 keeps of it, is copied from the vault
+into the bucket with its recorded headers and metadata.
 
 Plain boto3 and the standard library; no Ansible imports.
 """
@@ -53,7 +62,15 @@ from ansible_collections.strata.aws.plugins.module_utils.backup_layout import (
     sha256_file,
     summary,
 )
-from ansible_collections.strata.aws.plugins.module_utils.backup_manifest import file_problem, finish_part, load_manifest, select, start_part
+from ansible_collections.strata.aws.plugins.module_utils.backup_manifest import finish_part, load_manifest, select, start_part
+from ansible_collections.strata.aws.plugins.module_utils.backup_store import VaultStore, as_store
+from ansible_collections.strata.aws.plugins.module_utils.s3_transfer import (
+    COPY_THRESHOLD,
+    PART_SIZE,
+    changed_meanwhile,
+    copy_object,
+    hex_sha256,
+)
 
 # Response field -> index field, for the headers restored with each object.
 HEADERS = {
@@ -201,13 +218,58 @@ def _download(client, bucket, listed, dest, relpath, retries):
     return entry
 
 
+def _copy(client, bucket, listed, store, relpath, threshold, part_size, retries):
+    """Copy one object server-side into the vault at ``relpath``; return its index entry."""
+    key = listed["Key"]
+    for attempt in range(retries + 1):
+        head = call_with_backoff(client.head_object, retries, Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+        try:
+            copied = copy_object(client, bucket, key, store.bucket, store.key(relpath), head["ContentLength"],
+                                 etag=head["ETag"], threshold=threshold, part_size=part_size, retries=retries)
+            break
+        except ClientError as exc:
+            if not changed_meanwhile(exc) or attempt >= retries:
+                raise BackupError(f"cannot copy s3://{bucket}/{key} into {store.location(relpath)}: {exc}",
+                                  bucket=bucket, key=key) from exc
+    source_sum, copy_sum = head.get("ChecksumSHA256"), copied["checksum"]
+    if hex_sha256(source_sum) and hex_sha256(copy_sum) and source_sum != copy_sum:
+        raise BackupError(f"s3://{bucket}/{key}: its SHA-256 is {source_sum}, S3 computed {copy_sum} for the copy in "
+                          f"{store.location(relpath)}", bucket=bucket, key=key)
+    entry = {
+        "key": key,
+        "file": relpath,
+        "size": head["ContentLength"],
+        "sha256": hex_sha256(copy_sum),
+        "md5": copied["etag"] if "-" not in copied["etag"] else None,
+        "etag": head["ETag"],
+        "last_modified": head["LastModified"].isoformat(),
+        "fetched_at": _server_time(copied["response"]).isoformat(),
+        "metadata": head.get("Metadata", {}),
+        "checksum_sha256": copy_sum,
+    }
+    if copied["part_size"]:
+        entry["part_size"] = copied["part_size"]
+    entry.update({field: head.get(header) for header, field in HEADERS.items()})
+    return entry
+
+
 def backup_bucket(client, bucket, dest, source, previous=None, concurrency=8,
-                  retries=DEFAULT_RETRIES, check_mode=False):
+                  retries=DEFAULT_RETRIES, check_mode=False, vault=None, vault_prefix=None,
+                  copy_threshold=COPY_THRESHOLD, part_size=PART_SIZE):
     """Back up every current object of ``bucket`` into ``dest/s3/<bucket>/``.
 
-    Returns the manifest entry plus ``downloaded``, ``reused`` and ``downloaded_bytes``.
-    In check mode nothing is written and the counts say what would be done.
+    With ``vault`` (the backup vault's bucket), the objects are copied server-side into
+    ``s3://<vault>/<vault_prefix>/s3/<bucket>/objects/`` instead (``copy_object``: CopyObject,
+    or UploadPartCopy past ``copy_threshold`` bytes in parts of ``part_size``), and only the
+    index is written in ``dest``; ``previous`` is not used (a copy costs the same from either).
+
+    Returns the manifest entry plus ``downloaded``, ``reused``, ``downloaded_bytes``,
+    ``copied`` and ``copied_bytes``. In check mode nothing is written and the counts say
+    what would be done.
     """
+    if vault:
+        return _copy_bucket(client, bucket, dest, source, VaultStore(client, vault, vault_prefix or "", retries),
+                            concurrency, retries, check_mode, copy_threshold, part_size)
     if previous is not None and not os.path.isdir(previous):
         raise BackupError(f"previous backup {previous!r} is not a directory", previous=previous)
     earlier = [(dest, _index_lookup(dest, bucket))]
@@ -231,7 +293,8 @@ def backup_bucket(client, bucket, dest, source, previous=None, concurrency=8,
 
     start_part(dest, "s3", bucket, check_mode)
     planned = (plan(listed) for listed in list_objects(client, bucket, retries))
-    counts = {"object_count": 0, "bytes": 0, "downloaded": 0, "reused": 0, "downloaded_bytes": 0}
+    counts = {"object_count": 0, "bytes": 0, "downloaded": 0, "reused": 0, "downloaded_bytes": 0,
+              "copied": 0, "copied_bytes": 0}
     if check_mode:
         for listed, _unused, entry in planned:
             _count(counts, listed["Size"], entry is None)
@@ -252,6 +315,45 @@ def backup_bucket(client, bucket, dest, source, previous=None, concurrency=8,
     }
     finish_part(dest, "s3", bucket, manifest_entry, source)
     return dict(counts, **manifest_entry)
+
+
+def _copy_bucket(client, bucket, dest, source, store, concurrency, retries, check_mode, threshold, part_size):
+    """``backup_bucket`` into the vault: every object copied server-side, the index written in ``dest``."""
+    start_part(dest, "s3", bucket, check_mode)
+    counts = {"object_count": 0, "bytes": 0, "downloaded": 0, "reused": 0, "downloaded_bytes": 0,
+              "copied": 0, "copied_bytes": 0}
+    listing = list_objects(client, bucket, retries)
+    if check_mode:
+        for listed in listing:
+            _count_copy(counts, listed["Size"])
+        return dict(counts, name=bucket, index=bucket_index(bucket))
+
+    def copy(listed):
+        return _copy(client, bucket, listed, store, object_file(bucket, listed["Key"]), threshold, part_size, retries)
+
+    with atomic_file(resolve(dest, bucket_index(bucket))) as out:
+        with gzip_stream(out) as gz:
+            for entry in ordered_map(copy, listing, concurrency):
+                gz.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
+                _count_copy(counts, entry["size"])
+    manifest_entry = {
+        "name": bucket,
+        "object_count": counts["object_count"],
+        "bytes": counts["bytes"],
+        "index": bucket_index(bucket),
+        "index_bytes": out.size,
+        "index_sha256": out.hexdigest(),
+        "server_side": True,
+    }
+    finish_part(dest, "s3", bucket, manifest_entry, source)
+    return dict(counts, **manifest_entry)
+
+
+def _count_copy(counts, size):
+    counts["object_count"] += 1
+    counts["bytes"] += size
+    counts["copied"] += 1
+    counts["copied_bytes"] += size
 
 
 def _count(counts, size, downloaded):
@@ -308,9 +410,23 @@ def _upload(client, bucket, entry, path, if_absent, retries):
     return True
 
 
+def _copy_back(client, store, bucket, entry, retries, threshold, part_size):
+    """Copy one object of a backup in the vault into ``bucket`` server-side, with its recorded headers."""
+    try:
+        copy_object(client, store.bucket, store.key(entry["file"]), bucket, entry["key"], entry["size"],
+                    threshold=threshold, part_size=part_size, retries=retries, headers=_upload_args(entry))
+    except ClientError as exc:
+        raise BackupError(f"cannot copy {store.location(entry['file'])} to s3://{bucket}/{entry['key']}: {exc}",
+                          bucket=bucket, key=entry["key"]) from exc
+    return True
+
+
 def restore_bucket(client, src, source_bucket=None, bucket=None, mode="missing", concurrency=8,
-                   retries=DEFAULT_RETRIES, check_mode=False):
+                   retries=DEFAULT_RETRIES, check_mode=False, copy_threshold=COPY_THRESHOLD, part_size=PART_SIZE):
     """Restore one bucket of the backup in ``src`` into ``bucket`` (default: its own name).
+    ``src`` is a backup directory, or the ``s3://`` URI of a backup in the vault: its objects
+    are then copied from the vault server-side (``copy_object``, in parts past
+    ``copy_threshold``), each with its recorded headers and metadata.
 
     ``mode`` missing: upload only keys the bucket does not hold (a conditional PutObject also
     keeps a key created meanwhile); existing objects are left as they are.
@@ -329,12 +445,13 @@ def restore_bucket(client, src, source_bucket=None, bucket=None, mode="missing",
     Returns ``uploaded``, ``uploaded_bytes``, ``unchanged``, ``failed_objects`` (empty),
     ``bucket``, ``source_bucket`` and ``object_count``.
     """
-    entry = select(load_manifest(src), "buckets", source_bucket, "bucket")
+    store = as_store(src, client, retries)
+    entry = select(load_manifest(store), "buckets", source_bucket, "bucket")
     name, index = entry["name"], entry["index"]
     target = bucket or name
     result = {"bucket": target, "source_bucket": name, "object_count": entry["object_count"],
               "uploaded": 0, "uploaded_bytes": 0, "unchanged": 0, "failed_objects": []}
-    problem = file_problem(src, index, entry["index_bytes"], entry["index_sha256"])
+    problem = store.file_problem(index, entry["index_bytes"], entry["index_sha256"])
     if problem is not None:
         result["failed_objects"].append({"key": None, "file": index, "reason": problem})
         raise BackupError(
@@ -349,19 +466,22 @@ def restore_bucket(client, src, source_bucket=None, bucket=None, mode="missing",
         obj, current = planned
         if current is not None and (mode == "missing" or _identical(client, target, obj, current, retries)):
             return obj, "unchanged", None
-        problem = file_problem(src, obj["file"], obj["size"], obj["sha256"], f"s3://{name}/{obj['key']}")
+        problem = store.object_problem(obj, f"s3://{name}/{obj['key']}")
         if problem is not None:
             return obj, "failed", problem
         if check_mode:
             return obj, "uploaded", None
-        uploaded = _upload(client, target, obj, resolve(src, obj["file"]), mode == "missing", retries)
+        if store.is_local:
+            uploaded = _upload(client, target, obj, store.path(obj["file"]), mode == "missing", retries)
+        else:
+            uploaded = _copy_back(client, store, target, obj, retries, copy_threshold, part_size)
         return obj, "uploaded" if uploaded else "unchanged", None
 
     listed = 0
 
     def planned():
         nonlocal listed
-        for obj in read_gzip_lines(resolve(src, index)):
+        for obj in store.gzip_lines(index):
             listed += 1
             yield obj, live.get(obj["key"])
 

@@ -9,14 +9,17 @@ backup in the vault without one is incomplete, exactly as on disk; the same sele
 (``backup_catalog.choose_backup``) choose among the vault's backups.
 
 Every file is uploaded with its SHA-256 as S3's own checksum (``ChecksumSHA256``: S3 refuses
-a body that does not match) and verified afterwards by reading back each object's size and
-stored checksum (``HeadObject`` with checksum mode). Downloads stream to a temporary file
-renamed into place, and the restore then verifies the copy against its manifest as it would
-a local backup.
+a body that does not match); a file past a threshold goes in parts, each with its own SHA-256
+(``s3_transfer.upload_file``), so no file is too large. Each is verified as soon as it is in
+by reading back the object's size and stored checksum (``HeadObject`` with checksum mode;
+for a file sent in parts, the composite checksum its parts make). The files are walked one
+directory at a time, never listed whole, so memory stays flat however many objects a backup
+holds. Downloads stream to a temporary file renamed into place, and the restore then
+verifies the copy against its manifest as it would a local backup; a restore can also read a
+backup where it is in the vault (``backup_store.VaultStore``) without downloading it.
 """
 from __future__ import annotations
 
-import base64
 import json
 import os
 import re
@@ -27,10 +30,15 @@ from ansible_collections.strata.aws.plugins.module_utils.backup_layout import (
     MANIFEST,
     BackupError,
     atomic_file,
-    sha256_file,
     summary,
 )
 from ansible_collections.strata.aws.plugins.module_utils.backup_manifest import check_manifest, load_manifest
+from ansible_collections.strata.aws.plugins.module_utils.s3_transfer import (
+    PART_SIZE,
+    UPLOAD_THRESHOLD,
+    checksum_matches,
+    upload_file,
+)
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _MISSING = ("NoSuchKey", "404", "NotFound")
@@ -40,24 +48,25 @@ def vault_uri(bucket, prefix=""):
     return f"s3://{bucket}/{prefix}"
 
 
-def backup_files(src):
-    """The files of the backup in ``src`` as sorted relative paths, ``manifest.json`` last;
-    temporary files of an interrupted writer (``.<name>.*.tmp``) are left out."""
-    files = []
+def iter_backup_files(src):
+    """The files of the backup in ``src`` but ``manifest.json``, as relative paths, one
+    directory at a time (sorted within it); temporary files of an interrupted writer
+    (``.<name>.*.tmp``) are left out. Refuses a backup without a manifest."""
+    if not os.path.isfile(os.path.join(src, MANIFEST)):
+        raise BackupError(f"{src} has no {MANIFEST}: only a complete backup goes into the vault")
     for directory, dirs, names in os.walk(src):
         dirs.sort()
-        for name in names:
+        for name in sorted(names):
             if name.startswith(".") and name.endswith(".tmp"):
                 continue
-            files.append(os.path.relpath(os.path.join(directory, name), src).replace(os.sep, "/"))
-    if MANIFEST not in files:
-        raise BackupError(f"{src} has no {MANIFEST}: only a complete backup goes into the vault")
-    files.remove(MANIFEST)
-    return sorted(files) + [MANIFEST]
+            relpath = os.path.relpath(os.path.join(directory, name), src).replace(os.sep, "/")
+            if relpath != MANIFEST:
+                yield relpath
 
 
-def _b64(hexdigest):
-    return base64.b64encode(bytes.fromhex(hexdigest)).decode("ascii")
+def backup_files(src):
+    """The files of the backup in ``src`` as sorted relative paths, ``manifest.json`` last."""
+    return sorted(iter_backup_files(src)) + [MANIFEST]
 
 
 def _head(s3, bucket, key):
@@ -81,53 +90,67 @@ def object_problem(head, where, size, checksum):
     return None
 
 
-def upload_backup(s3, src, bucket, prefix, concurrency=8, check_mode=False):
+def upload_backup(s3, src, bucket, prefix, concurrency=8, check_mode=False, threshold=UPLOAD_THRESHOLD,
+                  part_size=PART_SIZE):
     """Upload the complete backup in ``src`` to ``s3://bucket/prefix/``, every file before
-    ``manifest.json``, then read back each object's size and checksum and compare them with
-    the files. A backup already in the vault with the same manifest is verified, not uploaded
-    again; one with another manifest is refused (a backup is written once).
+    ``manifest.json``, each read back (size and checksum) as soon as it is in; the manifest
+    goes only when every other file checked out. A file of ``threshold`` bytes or more goes
+    in parts of ``part_size`` (``s3_transfer.upload_file``). A backup already in the vault
+    with the same manifest is verified, not uploaded again; one with another manifest is
+    refused (a backup is written once).
 
     Returns ``uri``, ``files``, ``bytes``, ``uploaded`` (files sent) and ``changed``.
     """
     prefix = prefix.strip("/")
-    files = backup_files(src)
-    sums = {rel: sha256_file(os.path.join(src, rel)) for rel in files}
+    files = iter_backup_files(src)  # refuses an incomplete backup before anything is sent
     manifest_key = f"{prefix}/{MANIFEST}"
     held = _head(s3, bucket, manifest_key)
-    uploaded = 0
-    if held is not None:
-        if held.get("ChecksumSHA256") != _b64(sums[MANIFEST][0]):
-            raise BackupError(
-                f"{vault_uri(bucket, manifest_key)} already holds another backup's manifest; "
-                "a backup in the vault is written once: choose a new backup name",
-                uri=vault_uri(bucket, prefix + "/"),
-            )
-    elif not check_mode:
-        def put(rel):
-            digest, _size = sums[rel]
-            with open(os.path.join(src, rel), "rb") as body:
-                s3.put_object(Bucket=bucket, Key=f"{prefix}/{rel}", Body=body,
-                              ChecksumAlgorithm="SHA256", ChecksumSHA256=_b64(digest))
+    if held is not None and not checksum_matches(os.path.join(src, MANIFEST), held.get("ChecksumSHA256"), part_size):
+        raise BackupError(
+            f"{vault_uri(bucket, manifest_key)} already holds another backup's manifest; "
+            "a backup in the vault is written once: choose a new backup name",
+            uri=vault_uri(bucket, prefix + "/"),
+        )
+    sending = held is None and not check_mode
 
-        # Every file but the manifest in parallel; the manifest only once they are all in.
-        list(ordered_map(put, files[:-1], concurrency))
-        put(MANIFEST)
-        uploaded = len(files)
+    def send(rel):
+        """Upload one file (unless the vault holds the backup) and read it back: (size, problem)."""
+        path, key = os.path.join(src, rel), f"{prefix}/{rel}"
+        size = os.path.getsize(path)
+        if sending:
+            expected = upload_file(s3, path, bucket, key, threshold, part_size)["checksum"]
+        elif check_mode:
+            return size, None
+        head = _head(s3, bucket, key)
+        if sending or head is None or head.get("ContentLength") != size:
+            return size, object_problem(head, vault_uri(bucket, key), size, expected if sending else None)
+        if checksum_matches(path, head.get("ChecksumSHA256"), part_size):
+            return size, None
+        return size, (f"{vault_uri(bucket, key)}: SHA-256 {head.get('ChecksumSHA256') or 'not recorded'} in the vault "
+                      f"is not that of {rel} on disk")
+
+    counts = {"files": 0, "bytes": 0}
     problems = []
-    if not check_mode:
-        heads = ordered_map(lambda r: _head(s3, bucket, f"{prefix}/{r}"), files, concurrency)
-        for rel, head in zip(files, heads):
-            problem = object_problem(head, vault_uri(bucket, f"{prefix}/{rel}"), sums[rel][1], _b64(sums[rel][0]))
-            if problem:
-                problems.append(problem)
+    for size, problem in ordered_map(send, files, concurrency):
+        counts["files"] += 1
+        counts["bytes"] += size
+        if problem:
+            problems.append(problem)
     if problems:
-        raise BackupError(summary(f"the backup in {vault_uri(bucket, prefix + '/')} failed verification", problems),
+        raise BackupError(summary(f"the backup in {vault_uri(bucket, prefix + '/')} failed verification"
+                                  + (f"; {MANIFEST} was not uploaded" if sending else ""), problems),
                           problems=problems)
+    size, problem = send(MANIFEST)
+    counts["files"] += 1
+    counts["bytes"] += size
+    if problem:
+        raise BackupError(summary(f"the backup in {vault_uri(bucket, prefix + '/')} failed verification", [problem]),
+                          problems=[problem])
     return {
         "uri": vault_uri(bucket, prefix + "/"),
-        "files": len(files),
-        "bytes": sum(size for _digest, size in sums.values()),
-        "uploaded": uploaded,
+        "files": counts["files"],
+        "bytes": counts["bytes"],
+        "uploaded": counts["files"] if sending else 0,
         "changed": held is None,
     }
 
@@ -200,24 +223,30 @@ def find_vault_backup(s3, bucket, env, name=None, purpose="restore"):
 
 def download_backup(s3, bucket, env, name, dest, concurrency=8):
     """Download ``s3://bucket/env/name/`` into ``dest/env/name/`` (manifest last) and return
-    that directory. Each file streams to a temporary name and is renamed once whole."""
+    that directory. Each file streams to a temporary name and is renamed once whole; the keys
+    are read page by page as they are downloaded, never listed whole."""
     prefix = f"{env}/{name}/"
     target = os.path.join(os.path.abspath(dest), env, name)
-    keys = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        keys += [o["Key"] for o in page.get("Contents", [])]
-    rels = [k[len(prefix):] for k in keys]
-    for rel in rels:
-        if not rel or rel.startswith("/") or ".." in rel.split("/"):
-            raise BackupError(f"{vault_uri(bucket, prefix + rel)}: a key that is not a file of the backup")
+    found = {"manifest": False}
+
+    def files():
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for obj in page.get("Contents", []):
+                rel = obj["Key"][len(prefix):]
+                if not rel or rel.startswith("/") or ".." in rel.split("/"):
+                    raise BackupError(f"{vault_uri(bucket, prefix + rel)}: a key that is not a file of the backup")
+                if rel == MANIFEST:
+                    found["manifest"] = True
+                else:
+                    yield rel
 
     def get(rel):
         with atomic_file(os.path.join(target, rel)) as out:
             s3.download_fileobj(bucket, prefix + rel, out)
 
-    ordered = sorted(r for r in rels if r != MANIFEST)
-    list(ordered_map(get, ordered, concurrency))
-    if MANIFEST in rels:
+    for _done in ordered_map(get, files(), concurrency):
+        pass
+    if found["manifest"]:
         get(MANIFEST)
     load_manifest(target)
     return target

@@ -14,8 +14,14 @@ description:
     C(manifest.json) last, so that a backup interrupted on its way into the vault is incomplete
     there, as on disk, and never chosen by M(strata.aws.backup_find).
   - Each file goes with its SHA-256 as S3's own checksum (S3 refuses a body that does not match);
-    afterwards each object's size and stored checksum are read back (HeadObject) and compared with
-    the file. Any difference fails the task, naming every object that differs.
+    a file of O(multipart_threshold) bytes or more goes in parts of O(part_size), each with its own
+    SHA-256 (C(ChecksumAlgorithm=SHA256); S3 refuses a part that differs and keeps the composite
+    checksum of the parts), so no file is too large for the vault. As soon as a file is in, the
+    object's size and stored checksum are read back (HeadObject) and compared with the file (for a
+    file sent in parts, with the composite checksum its parts make). Any difference fails the task,
+    naming every object that differs, and C(manifest.json) is then not uploaded.
+  - The files are walked one directory at a time and never all held in memory, so memory stays
+    flat however many objects the backup holds.
   - A backup the vault already holds with the same manifest is verified again, not uploaded; one
     with another manifest is refused (a backup is written once).
 version_added: 0.3.0
@@ -37,11 +43,21 @@ options:
     description: Files transferred at the same time.
     type: int
     default: 8
+  multipart_threshold:
+    description: Files of this many bytes or more are uploaded in parts.
+    type: int
+    default: 67108864
+    version_added: 0.3.0
+  part_size:
+    description: The size of each part (at least 5 MiB; raised so that a file needs at most 10,000 parts).
+    type: int
+    default: 67108864
+    version_added: 0.3.0
 seealso:
   - module: strata.aws.backup_find
 notes:
   - Supports check mode, where nothing is uploaded and a backup already in the vault is only compared by its manifest.
-  - 'IAM actions: s3:PutObject, s3:GetObject (HeadObject), s3:ListBucket on the vault.'
+  - 'IAM actions: s3:PutObject, s3:GetObject (HeadObject), s3:ListBucket, s3:AbortMultipartUpload on the vault.'
 extends_documentation_fragment:
   - strata.aws.attributes
   - strata.aws.attributes.platform
@@ -85,6 +101,7 @@ uploaded:
 
 from ansible_collections.strata.aws.plugins.module_utils.aws_module import client, run
 from ansible_collections.strata.aws.plugins.module_utils.backup_vault import upload_backup
+from ansible_collections.strata.aws.plugins.module_utils.s3_transfer import MIN_PART, PART_SIZE, UPLOAD_THRESHOLD
 
 
 def upload(module):
@@ -96,6 +113,8 @@ def upload(module):
         params["prefix"],
         concurrency=params["concurrency"],
         check_mode=module.check_mode,
+        threshold=params["multipart_threshold"],
+        part_size=params["part_size"],
     )
 
 
@@ -106,9 +125,11 @@ def main():
             "bucket": {"type": "str", "required": True},
             "prefix": {"type": "str", "required": True},
             "concurrency": {"type": "int", "default": 8},
+            "multipart_threshold": {"type": "int", "default": UPLOAD_THRESHOLD},
+            "part_size": {"type": "int", "default": PART_SIZE},
         },
         upload,
-        minimums={"concurrency": 1},
+        minimums={"concurrency": 1, "multipart_threshold": 1, "part_size": MIN_PART},
     )
 
 

@@ -15,8 +15,19 @@ description:
     its C(table_format), C({"Item":{...}}) or a bare item in C(format_version) 1 backups),
     each bucket index's size and
     sha256, its object count and total bytes, and every object file's size and sha256.
+  - A table held as DynamoDB's own export (C(method=export)) is checked through its manifests,
+    C(manifest-files.json) and C(manifest-summary.json) against the SHA-256 the backup recorded,
+    the export's ARN and item count against the manifest's, and each data file against
+    C(manifest-files.json) (on disk its MD5, gzip stream and item count; in the vault the ETag S3
+    keeps).
+  - O(src) may be a backup in the backup vault, C(s3://<vault>/<set>/<name>); it is checked where it
+    is, without downloading the items or objects. Each file is compared with what S3 keeps of it
+    (its size and the SHA-256 checksum S3 verified when it was written, read with C(HeadObject));
+    a file S3 keeps a composite checksum of (sent in parts) is read and hashed instead. An object
+    copied server-side is compared with the checksum recorded for the copy.
   - With O(live=true), also compares the manifest's counts with the live table (paginated
-    C(Scan Select=COUNT)) and bucket (paginated C(ListObjectsV2)).
+    C(Scan Select=COUNT)) and bucket (paginated C(ListObjectsV2)), and for each table held as an
+    export what DynamoDB says of it (C(DescribeExport) reports C(COMPLETED) and the same item count).
   - Goes on past each damaged file, so that every damaged or missing file is named (the
     table file, or the bucket and key of an object), not only the first.
   - Fails naming each file or resource that differs and how, unless O(tolerate_damage=true).
@@ -30,7 +41,8 @@ version_added: 0.1.0
 author: strata maintainers (@strata-deploy)
 options:
   src:
-    description: The backup directory.
+    description:
+      - The backup directory, or the S3 URI of a backup in the vault (C(s3://<vault>/<set>/<name>)).
     type: path
     required: true
   live:
@@ -54,8 +66,9 @@ seealso:
   - module: strata.aws.backup_manifest
 notes:
   - Supports check mode, where it does the same checks.
-  - O(region), O(endpoint_url) and O(retries) are used only with O(live).
-  - With O(live), needs C(dynamodb:Scan) and C(s3:ListBucket).
+  - O(region), O(endpoint_url) and O(retries) are used only with O(live) or a backup in the vault.
+  - With O(live), needs C(dynamodb:Scan) and C(s3:ListBucket), and C(dynamodb:DescribeExport) for a
+    table held as an export. A backup in the vault needs C(s3:GetObject) and C(s3:ListBucket) on it.
 extends_documentation_fragment:
   - strata.aws.attributes
   - strata.aws.attributes.platform
@@ -70,6 +83,11 @@ EXAMPLES = r"""
 - name: Verify the backup before anything is destroyed
   strata.aws.backup_verify:
     src: "backups/dev/{{ backup_timestamp }}"
+    live: true
+
+- name: Verify a backup where it is in the vault, without downloading it
+  strata.aws.backup_verify:
+    src: s3://strata-backups-123456789012/prod/20250101T000000Z
     live: true
 
 - name: Before a restore, list what is damaged without stopping the rest
@@ -145,16 +163,33 @@ damaged:
 """
 
 from ansible_collections.strata.aws.plugins.module_utils.aws_module import client, run
+from ansible_collections.strata.aws.plugins.module_utils.backup_aws import call_with_backoff
 from ansible_collections.strata.aws.plugins.module_utils.backup_layout import BackupError, summary
 from ansible_collections.strata.aws.plugins.module_utils.backup_manifest import find_damage, verify_live
 from ansible_collections.strata.aws.plugins.module_utils.backup_s3 import count_objects
+from ansible_collections.strata.aws.plugins.module_utils.backup_store import as_store, is_s3_uri
 from ansible_collections.strata.aws.plugins.module_utils.dynamodb_table import count_items
+
+
+def export_problem(dynamodb, retries):
+    """What DescribeExport says against a table entry held as an export, or None."""
+    def problem(entry):
+        arn = entry["export"]["arn"]
+        described = call_with_backoff(dynamodb.describe_export, retries, ExportArn=arn)["ExportDescription"]
+        if described["ExportStatus"] != "COMPLETED":
+            return f"table {entry['name']}: export {arn} is {described['ExportStatus']}"
+        if described.get("ItemCount") != entry["item_count"]:
+            return (f"table {entry['name']}: DynamoDB says export {arn} holds {described.get('ItemCount')} items, "
+                    f"the backup holds {entry['item_count']}")
+        return None
+    return problem
 
 
 def check(module):
     params = module.params
     src = params["src"]
-    manifest, damaged = find_damage(src)
+    store = as_store(src, client(module, "s3") if is_s3_uri(src) else None, params["retries"])
+    manifest, damaged = find_damage(store)
     problems = [d["problem"] for d in damaged]
     if damaged:
         message = summary(f"backup {src} failed verification", problems)
@@ -175,6 +210,7 @@ def check(module):
             manifest,
             lambda table: count_items(dynamodb, table, params["consistent_read"], params["retries"]),
             lambda bucket: count_objects(s3, bucket, params["retries"]),
+            export_problem(dynamodb, params["retries"]),
         )
     return result
 

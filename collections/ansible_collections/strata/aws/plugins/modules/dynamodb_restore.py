@@ -10,7 +10,9 @@ DOCUMENTATION = r"""
 module: dynamodb_restore
 short_description: Restore a DynamoDB table from a strata backup or an AWS export, types intact
 description:
-  - Restores from a strata backup (O(src)) or from an AWS export directory (O(aws_export)).
+  - Restores from a strata backup (O(src)) or from an AWS export directory (O(aws_export)), each
+    on disk or where it is in S3 (an C(s3://) URI, a backup in the backup vault, an export where
+    DynamoDB wrote it), streamed from S3 without being downloaded.
   - From a strata backup, checks the table's file in O(src) against the manifest (size and
     sha256, one sequential read of the raw bytes) before writing anything. A damaged, truncated
     or missing file fails this table with a message naming the file, and nothing is written to
@@ -26,6 +28,13 @@ description:
     C(manifest-summary.json). Every damaged file is named and nothing is written.
   - Then parses the files once, streaming the items back, and fails at the end if one held
     another number of items than recorded.
+  - A table a strata backup holds as DynamoDB's own export (C(method=export), taken by
+    M(strata.aws.dynamodb_backup) with O(strata.aws.dynamodb_backup#module:method=export)) is
+    checked as an AWS export is, after its two manifests are checked against the SHA-256 the backup
+    recorded, and restored from its data files.
+  - In S3, a data file is checked from what S3 keeps of it (it is there, its ETag is the one
+    C(manifest-files.json) records and agrees with its C(md5Checksum)), a strata table file from its
+    size and SHA-256 checksum (C(HeadObject)); nothing is written from a file that differs.
   - So no M(strata.aws.backup_verify) is needed before it.
   - O(mode=missing) writes only items whose key the table does not hold. Existing keys are
     looked up in batches (BatchGetItem) and each missing item is written with a conditional
@@ -43,7 +52,8 @@ author: strata maintainers (@strata-deploy)
 options:
   src:
     description:
-      - The strata backup directory (one with a C(manifest.json)).
+      - The strata backup directory (one with a C(manifest.json)), or the S3 URI of a backup in the
+        backup vault (C(s3://<vault>/<set>/<name>)).
       - Exactly one of O(src) and O(aws_export) is required.
     type: path
   aws_export:
@@ -52,6 +62,8 @@ options:
         s3://<bucket>/<prefix> <dir>)) - the export directory C(AWSDynamoDB/<export-id>)
         holding C(manifest-summary.json), C(manifest-files.json) and C(data/*.json.gz), or a
         directory above it (the prefix, or C(AWSDynamoDB)) that holds exactly one export.
+      - Or where DynamoDB wrote it, C(s3://<bucket>/<prefix>) (the export directory or a prefix above
+        it holding exactly one export), read from S3 without being downloaded.
       - Only full exports in DynamoDB JSON (C(outputFormat=DYNAMODB_JSON)); incremental and
         Ion exports are refused.
       - C(md5Checksum) is read as AWS documents it, the base64 of the file's MD5 digest; a hex
@@ -96,7 +108,8 @@ notes:
   - Supports check mode; it verifies the table's file and reports the items that would be
     written (looking up existing keys in V(missing) mode) without writing.
   - Needs C(dynamodb:DescribeTable), C(dynamodb:BatchWriteItem) (overwrite) or
-    C(dynamodb:BatchGetItem) and C(dynamodb:PutItem) (missing).
+    C(dynamodb:BatchGetItem) and C(dynamodb:PutItem) (missing); C(s3:GetObject) and C(s3:ListBucket)
+    to read from S3.
   - To create a new table from a strata backup with AWS itself instead, upload the table file
     and call C(ImportTable) with C(InputFormat=DYNAMODB_JSON), C(InputCompressionType=GZIP)
     and the file's key as C(S3KeyPrefix); see the collection README.
@@ -121,6 +134,12 @@ EXAMPLES = r"""
     src: backups/prod/20250101T000000Z
     source_table: strata-visits-prod
     table: strata-visits-dev
+    mode: overwrite
+
+- name: Restore from a backup in the vault, streamed from S3
+  strata.aws.dynamodb_restore:
+    src: s3://strata-backups-123456789012/prod/20250101T000000Z
+    source_table: strata-visits-prod
     mode: overwrite
 
 - name: Restore a table from an AWS point-in-time export downloaded from S3
@@ -159,7 +178,7 @@ unchanged:
   type: int
   sample: 1000
 aws_export:
-  description: The export directory restored from (the one holding C(manifest-summary.json)).
+  description: The export directory restored from (the one holding C(manifest-summary.json)); its S3 URI when in S3.
   returned: with O(aws_export)
   type: str
   sample: /srv/exports/AWSDynamoDB/01732000000000-a1b2c3d4
@@ -198,7 +217,8 @@ from ansible_collections.strata.aws.plugins.module_utils.aws_module import run_r
 def main():
     run_restore("dynamodb", restore_table, resource="table", written="restored", concurrency=4,
                 other_sources={"aws_export": {"type": "path"}},
-                options={"key_schema_changed": {"type": "str", "choices": ["fail", "skip"], "default": "fail"}})
+                options={"key_schema_changed": {"type": "str", "choices": ["fail", "skip"], "default": "fail"}},
+                s3_sources=True)
 
 
 if __name__ == "__main__":

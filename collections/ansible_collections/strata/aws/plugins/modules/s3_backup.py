@@ -27,6 +27,15 @@ description:
   - Files appear under their final names only when complete; the part record for
     M(strata.aws.backup_manifest) is written last.
   - Refuses a O(dest) that already holds a C(manifest.json).
+  - With O(vault), the objects are copied server-side into the backup vault instead, under
+    C(<vault_prefix>/s3/<bucket>/objects/), in the same layout. S3 copies each one (C(CopyObject),
+    or C(UploadPartCopy) in parts past O(copy_threshold)) with its metadata and headers, computing
+    the copy's SHA-256, and the bytes never reach this machine. Each copy is conditional on the
+    object being the one read (C(CopySourceIfMatch)); an object whose own SHA-256 checksum differs
+    from its copy's fails the backup. Only the index is written under O(dest); it records per
+    object what S3 keeps of the copy (C(checksum_sha256); for a copy in parts the composite
+    C(<checksum>-<parts>) and C(part_size)) besides what it records of a download. O(previous) is
+    not used then.
 version_added: 0.1.0
 author: strata maintainers (@strata-deploy)
 options:
@@ -50,13 +59,38 @@ options:
     description: Number of objects transferred at the same time.
     type: int
     default: 8
+  vault:
+    description: The backup vault's bucket, to copy the objects into server-side.
+    type: str
+    version_added: 0.3.0
+  vault_prefix:
+    description:
+      - Where the backup is in the vault, C(<set>/<name>), as M(strata.aws.backup_upload)'s
+        O(strata.aws.backup_upload#module:prefix). Required with O(vault).
+    type: str
+    version_added: 0.3.0
+  copy_threshold:
+    description:
+      - With O(vault), objects larger than this many bytes are copied in parts (C(UploadPartCopy));
+        one C(CopyObject) copies at most 5 GiB, so larger values count as 5 GiB.
+    type: int
+    default: 5368709120
+    version_added: 0.3.0
+  part_size:
+    description:
+      - With O(vault), the size of each part of a copy in parts (at least 5 MiB; raised so that an
+        object needs at most 10,000 parts).
+    type: int
+    default: 67108864
+    version_added: 0.3.0
 seealso:
   - module: strata.aws.backup_manifest
   - module: strata.aws.s3_restore
 notes:
   - Supports check mode; it lists the bucket and reports what would be downloaded or reused.
   - Only current object versions are backed up; object tags and ACLs are not.
-  - Needs C(s3:ListBucket), C(s3:GetObject) and C(sts:GetCallerIdentity).
+  - Needs C(s3:ListBucket), C(s3:GetObject) and C(sts:GetCallerIdentity); with O(vault),
+    C(s3:PutObject) and C(s3:AbortMultipartUpload) on the vault too.
 extends_documentation_fragment:
   - strata.aws.attributes
   - strata.aws.attributes.platform
@@ -72,6 +106,13 @@ EXAMPLES = r"""
   strata.aws.s3_backup:
     bucket: strata-site-dev
     dest: "backups/dev/{{ backup_timestamp }}"
+
+- name: Copy the site bucket into the backup vault server-side (only the index is written here)
+  strata.aws.s3_backup:
+    bucket: strata-site-prod
+    dest: "backups/prod/.{{ backup_timestamp }}.staging"
+    vault: strata-backups-123456789012
+    vault_prefix: "prod/{{ backup_timestamp }}"
 
 - name: Back up the logs bucket, reusing what the last backup already holds
   strata.aws.s3_backup:
@@ -117,11 +158,24 @@ reused:
   returned: always
   type: int
   sample: 40
+copied:
+  description: Objects copied server-side into the vault (O(vault); in check mode, to be copied).
+  returned: always
+  type: int
+  sample: 42
+  version_added: 0.3.0
+copied_bytes:
+  description: Their total size.
+  returned: always
+  type: int
+  sample: 1048576
+  version_added: 0.3.0
 """
 
 from ansible_collections.strata.aws.plugins.module_utils.backup_layout import resolve
 from ansible_collections.strata.aws.plugins.module_utils.aws_module import client, run, source
 from ansible_collections.strata.aws.plugins.module_utils.backup_s3 import backup_bucket
+from ansible_collections.strata.aws.plugins.module_utils.s3_transfer import COPY_THRESHOLD, MIN_PART, PART_SIZE
 
 
 def backup(module):
@@ -136,12 +190,17 @@ def backup(module):
         concurrency=params["concurrency"],
         retries=params["retries"],
         check_mode=module.check_mode,
+        vault=params["vault"],
+        vault_prefix=params["vault_prefix"],
+        copy_threshold=params["copy_threshold"],
+        part_size=params["part_size"],
     )
     return {
         "changed": True,
         "bucket": params["bucket"],
         "index": resolve(params["dest"], result["index"]),
-        **{k: result[k] for k in ("object_count", "bytes", "downloaded", "downloaded_bytes", "reused")},
+        **{k: result[k] for k in ("object_count", "bytes", "downloaded", "downloaded_bytes", "reused", "copied",
+                                  "copied_bytes")},
     }
 
 
@@ -152,9 +211,14 @@ def main():
             "dest": {"type": "path", "required": True},
             "previous": {"type": "path"},
             "concurrency": {"type": "int", "default": 8},
+            "vault": {"type": "str"},
+            "vault_prefix": {"type": "str"},
+            "copy_threshold": {"type": "int", "default": COPY_THRESHOLD},
+            "part_size": {"type": "int", "default": PART_SIZE},
         },
         backup,
-        minimums={"concurrency": 1},
+        minimums={"concurrency": 1, "copy_threshold": 0, "part_size": MIN_PART},
+        required_by={"vault": "vault_prefix"},
     )
 
 

@@ -27,11 +27,19 @@ description:
   - O(mode=overwrite) makes every key of the backup equal to it. An object that already has the
     recorded bytes (same size and MD5 ETag) and headers is skipped, any other is uploaded.
   - Keys of the bucket that the backup does not hold are never touched.
+  - O(src) may be a backup in the backup vault (C(s3://<vault>/<set>/<name>)). Its objects are then
+    copied server-side from the vault into the bucket (C(CopyObject); in parts past 5 GiB), with
+    their recorded headers and metadata, never downloaded; each is checked first from what S3
+    keeps of it (size and SHA-256 checksum, or the checksum recorded for an object copied
+    server-side), and a copy that differs fails that object only. C(missing) mode then relies on
+    the bucket listing taken beforehand (a copy has no conditional write).
 version_added: 0.1.0
 author: strata maintainers (@strata-deploy)
 options:
   src:
-    description: The backup directory (one with a C(manifest.json)).
+    description:
+      - The backup directory (one with a C(manifest.json)), or the S3 URI of a backup in the backup
+        vault (C(s3://<vault>/<set>/<name>)).
     type: path
     required: true
   source_bucket:
@@ -59,7 +67,8 @@ notes:
     that nothing is uploaded from a damaged file. Objects left unchanged are not read.
   - Objects of 1 GiB or more are uploaded in parts, without the conditional write; the bucket
     listing taken beforehand still keeps existing keys in V(missing) mode.
-  - Needs C(s3:ListBucket), C(s3:PutObject) and, in V(overwrite) mode, C(s3:GetObject) (HeadObject).
+  - Needs C(s3:ListBucket), C(s3:PutObject) and, in V(overwrite) mode, C(s3:GetObject) (HeadObject);
+    from the vault, C(s3:GetObject) and C(s3:ListBucket) on it.
 extends_documentation_fragment:
   - strata.aws.attributes
   - strata.aws.attributes.platform
@@ -75,6 +84,11 @@ EXAMPLES = r"""
   strata.aws.s3_restore:
     src: backups/dev/20250101T000000Z
     source_bucket: strata-site-dev
+
+- name: Put back the objects of a backup in the vault, copied server-side
+  strata.aws.s3_restore:
+    src: s3://strata-backups-123456789012/prod/20250101T000000Z
+    source_bucket: strata-site-prod
 
 - name: Make the logs bucket equal to the backup for every key it holds
   strata.aws.s3_restore:

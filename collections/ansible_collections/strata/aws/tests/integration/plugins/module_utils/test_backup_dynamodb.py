@@ -132,7 +132,7 @@ def test_a_damaged_table_file_fails_the_restore_before_writing_anything(ddb, mak
 
 
 def test_restore_reads_the_raw_file_once_and_parses_it_once(ddb, make_table, source, tmp_path, monkeypatch):
-    from ansible_collections.strata.aws.plugins.module_utils import backup_dynamodb, backup_manifest
+    from ansible_collections.strata.aws.plugins.module_utils import backup_store
 
     table = make_table()
     put_items(ddb, table, numbered(60))
@@ -146,8 +146,9 @@ def test_restore_reads_the_raw_file_once_and_parses_it_once(ddb, make_table, sou
             return func(*args, **kwargs)
         return wrapper
 
-    monkeypatch.setattr(backup_manifest, "sha256_file", counting("sha256", backup_manifest.sha256_file))
-    monkeypatch.setattr(backup_dynamodb, "read_gzip_lines", counting("parse", backup_dynamodb.read_gzip_lines))
+    # A backup on disk is read through its store (backup_store.LocalStore).
+    monkeypatch.setattr(backup_store, "sha256_file", counting("sha256", backup_store.sha256_file))
+    monkeypatch.setattr(backup_store, "read_gzip_lines", counting("parse", backup_store.read_gzip_lines))
     assert restore_table(ddb, str(tmp_path), mode="overwrite")["restored"] == 60
     assert calls == {"sha256": 1, "parse": 1}
     assert len(all_items(ddb, table)) == 60

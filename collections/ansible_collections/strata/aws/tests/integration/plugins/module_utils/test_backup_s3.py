@@ -7,6 +7,7 @@ incremental, verification catches corruption, restore modes keep or replace obje
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import time
@@ -24,6 +25,7 @@ from ansible_collections.strata.aws.plugins.module_utils.backup_s3 import (
     count_objects,
     restore_bucket,
 )
+from ansible_collections.strata.aws.plugins.module_utils.backup_vault import upload_backup
 
 HEADERS = ("ContentType", "CacheControl", "ContentEncoding", "ContentDisposition", "ContentLanguage")
 
@@ -488,3 +490,68 @@ def test_large_objects_are_uploaded_in_parts(s3, make_bucket, source, tmp_path, 
 def _index(dest, bucket):
     with gzip.open(dest / "s3" / bucket / "index.jsonl.gz", "rt", encoding="utf-8") as handle:
         return [json.loads(line) for line in handle]
+
+
+VAULT_PREFIX = "test/20250101T000000Z"
+
+
+def _vault_backup(s3, bucket, vault, dest, source, **kwargs):
+    """The backup role's export path for a bucket: copies into the vault, index and manifest
+    here, then the manifest (last) into the vault."""
+    result = backup_bucket(s3, bucket, str(dest), source, vault=vault, vault_prefix=VAULT_PREFIX, **kwargs)
+    write_manifest(str(dest), "test", [], [bucket])
+    upload_backup(s3, str(dest), vault, VAULT_PREFIX)
+    return result, f"s3://{vault}/{VAULT_PREFIX}"
+
+
+def test_objects_copied_server_side_keep_bytes_and_metadata(s3, make_bucket, source, tmp_path):
+    bucket, vault = make_bucket(), make_bucket()
+    objects = dict(OBJECTS, **{"media/big.mp4": (os.urandom(11 * 1024 * 1024 + 9), {
+        "ContentType": "video/mp4", "CacheControl": "no-cache", "Metadata": {"take": "2"}})})
+    put_objects(s3, bucket, objects)
+    before = snapshot(s3, bucket)
+    gets = CountingGets(s3)
+
+    result, uri = _vault_backup(s3, bucket, vault, tmp_path / "staging", source, concurrency=4,
+                                copy_threshold=5 * 1024 * 1024, part_size=5 * 1024 * 1024)
+    total = sum(len(body) for body, _unused in objects.values())
+    assert (result["object_count"], result["bytes"], result["copied"], result["copied_bytes"], result["downloaded"]) == (
+        len(objects), total, len(objects), total, 0)
+    assert gets.count == 0  # no object's bytes came through this machine
+    # Here: only the index, the part record and the manifest.
+    assert sorted(str(p.relative_to(tmp_path / "staging")) for p in (tmp_path / "staging").rglob("*") if p.is_file()) == [
+        "manifest.json", f"parts/s3.{bucket}.json", f"s3/{bucket}/index.jsonl.gz"]
+
+    index = {entry["key"]: entry for entry in _index(tmp_path / "staging", bucket)}
+    for key, (body, metadata, headers) in before.items():
+        entry = index[key]
+        copy = s3.get_object(Bucket=vault, Key=f"{VAULT_PREFIX}/{entry['file']}", ChecksumMode="ENABLED")
+        assert copy["Body"].read() == body, key
+        assert (copy["Metadata"], {h: copy.get(h) for h in HEADERS}) == (metadata, headers), key
+        assert copy["ChecksumSHA256"] == entry["checksum_sha256"], key
+    big = index["media/big.mp4"]
+    assert big["checksum_sha256"].endswith("-3") and big["part_size"] == 5 * 1024 * 1024 and big["sha256"] is None
+    assert index["index.html"]["sha256"] == hashlib.sha256(objects["index.html"][0]).hexdigest()
+
+    assert verify(uri, s3=s3)["format_version"] == 3
+    delete_all(s3, bucket)
+    restored = restore_bucket(s3, uri, mode="missing", concurrency=4, copy_threshold=5 * 1024 * 1024, part_size=5 * 1024 * 1024)
+    assert (restored["uploaded"], restored["unchanged"], restored["failed_objects"]) == (len(objects), 0, [])
+    assert snapshot(s3, bucket) == before
+
+
+def test_a_damaged_copy_in_the_vault_fails_that_object_only(s3, make_bucket, source, tmp_path):
+    bucket, vault = make_bucket(), make_bucket()
+    put_objects(s3, bucket, OBJECTS)
+    _result, uri = _vault_backup(s3, bucket, vault, tmp_path / "staging", source)
+    entry = next(e for e in _index(tmp_path / "staging", bucket) if e["key"] == "index.html")
+    s3.put_object(Bucket=vault, Key=f"{VAULT_PREFIX}/{entry['file']}", Body=b"<html>HELLO</html>")
+
+    _manifest, damaged = find_damage(uri, s3=s3)
+    assert [(d["resource"], d["key"]) for d in damaged] == [("bucket", "index.html")], damaged
+    delete_all(s3, bucket)
+    with pytest.raises(BackupError) as failure:
+        restore_bucket(s3, uri, mode="missing")
+    assert [f["key"] for f in failure.value.details["failed_objects"]] == ["index.html"]
+    restored = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
+    assert restored == set(OBJECTS) - {"index.html"}

@@ -7,6 +7,8 @@ backups are chosen by the same rules as local ones, downloaded, and verify as th
 from __future__ import annotations
 
 import filecmp
+import hashlib
+import os
 import shutil
 import uuid
 
@@ -14,6 +16,7 @@ import pytest
 
 from ansible_adhoc import run_module
 from ansible_collections.strata.aws.plugins.module_utils.backup_aws import aws_client
+from ansible_collections.strata.aws.plugins.module_utils.s3_transfer import MIB, b64_sha256, file_checksums
 
 
 @pytest.fixture
@@ -81,3 +84,52 @@ def test_upload_verify_find_download(stack_backup, vault, tmp_path):
     refused = run_module(tmp_path, "strata.aws.backup_upload", dict(args, src=str(other), prefix="local/x"))
     assert refused["failed"] is True and "only a complete backup goes into the vault" in refused["msg"]
     assert "Contents" not in s3.list_objects_v2(Bucket=vault, Prefix="local/x/")
+
+
+def test_a_file_past_the_threshold_goes_up_in_parts_and_reads_back(stack, vault, tmp_path):
+    """multipart_threshold set low: the object file past it goes up in parts, each with its
+    SHA-256; S3 keeps the composite checksum of the parts, which the read-back compares with
+    the file's, here and on every later run; an object replaced in the vault is named."""
+    s3 = aws_client("s3")
+    big = os.urandom(11 * MIB + 5)
+    s3.put_object(Bucket=stack["bucket"], Key="media/big.bin", Body=big)
+    try:
+        dest = tmp_path / "backups" / "local" / "20250101T000000Z"
+        for module, args in (("strata.aws.dynamodb_backup", {"table": stack["table"], "dest": str(dest)}),
+                             ("strata.aws.s3_backup", {"bucket": stack["bucket"], "dest": str(dest)}),
+                             ("strata.aws.backup_manifest", {"dest": str(dest), "env": "local",
+                                                             "tables": [stack["table"]], "buckets": [stack["bucket"]]})):
+            assert not run_module(tmp_path, module, args).get("failed")
+    finally:
+        s3.delete_object(Bucket=stack["bucket"], Key="media/big.bin")
+    args = {"src": str(dest), "bucket": vault, "prefix": "local/20250101T000000Z",
+            "multipart_threshold": 5 * MIB, "part_size": 5 * MIB}
+    sent = run_module(tmp_path, "strata.aws.backup_upload", args)
+    assert sent["changed"] is True and sent["uploaded"] == sent["files"], sent
+
+    heads = {o["Key"]: s3.head_object(Bucket=vault, Key=o["Key"], ChecksumMode="ENABLED")
+             for o in s3.list_objects_v2(Bucket=vault, Prefix="local/")["Contents"]}
+    in_parts = {k: h for k, h in heads.items() if h["ContentLength"] >= 5 * MIB}
+    assert len(in_parts) == 1, heads
+    key, head = next(iter(in_parts.items()))
+    local = dest / key[len("local/20250101T000000Z/"):]
+    assert local.read_bytes() == big == s3.get_object(Bucket=vault, Key=key)["Body"].read()
+    assert head["ChecksumSHA256"] == file_checksums(local, 5 * MIB)[2] and head["ChecksumSHA256"].endswith("-3")
+    assert head["ETag"].strip('"').endswith("-3")
+    # Every file below the threshold went in one PutObject, with the SHA-256 of the whole.
+    for small_key, small in heads.items():
+        if small_key != key:
+            path = dest / small_key[len("local/20250101T000000Z/"):]
+            assert small["ChecksumSHA256"] == b64_sha256(hashlib.sha256(path.read_bytes()).hexdigest()), small_key
+
+    again = run_module(tmp_path, "strata.aws.backup_upload", args)
+    assert again["changed"] is False and again["uploaded"] == 0 and not again.get("failed"), again
+    verified = run_module(tmp_path, "strata.aws.backup_verify", {"src": f"s3://{vault}/local/20250101T000000Z"})
+    assert not verified.get("failed"), verified
+
+    # The object in the vault replaced by other bytes of the same size: the read-back names it.
+    s3.put_object(Bucket=vault, Key=key, Body=os.urandom(len(big)))
+    damaged = run_module(tmp_path, "strata.aws.backup_upload", args)
+    assert damaged["failed"] is True and key in damaged["msg"], damaged
+    damaged = run_module(tmp_path, "strata.aws.backup_verify", {"src": f"s3://{vault}/local/20250101T000000Z"})
+    assert damaged["failed"] is True and "media/big.bin" in damaged["msg"], damaged

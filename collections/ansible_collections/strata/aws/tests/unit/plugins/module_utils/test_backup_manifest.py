@@ -37,5 +37,18 @@ def test_a_version_2_manifest_names_each_tables_format(tmp_path):
 
 
 def test_an_unknown_manifest_version_is_refused(tmp_path):
-    with pytest.raises(BackupError, match="version 3, expected 'strata-backup' version 1 or 2"):
-        load_manifest(_manifest(tmp_path, 3, table_format="dynamodb_json_item"))
+    with pytest.raises(BackupError, match="version 4, expected 'strata-backup' version 1, 2 or 3"):
+        load_manifest(_manifest(tmp_path, 4, table_format="dynamodb_json_item"))
+
+
+def test_a_version_3_manifest_may_hold_a_table_as_dynamodbs_export(tmp_path):
+    export = {"arn": "arn:aws:dynamodb:us-east-1:123456789012:table/t/export/01700000000000-0a1b2c3d",
+              "dir": "dynamodb/t/AWSDynamoDB/01700000000000-0a1b2c3d",
+              "summary": {"file": "dynamodb/t/AWSDynamoDB/01700000000000-0a1b2c3d/manifest-summary.json",
+                          "bytes": 10, "sha256": "1" * 64}}
+    loaded = load_manifest(_manifest(tmp_path, 3, table_format="dynamodb_json_item", method="export", export=export))
+    assert loaded["tables"][0]["export"] == export
+    with pytest.raises(BackupError, match="table 't' is an export \\(method export\\) but does not record it"):
+        load_manifest(_manifest(tmp_path, 3, table_format="dynamodb_json_item", method="export"))
+    with pytest.raises(BackupError, match="table 't' has method 'copy', expected one of stream, export"):
+        load_manifest(_manifest(tmp_path, 3, table_format="dynamodb_json_item", method="copy"))
