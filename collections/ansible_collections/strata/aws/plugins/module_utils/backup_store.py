@@ -84,7 +84,8 @@ class LocalStore:
         return os.path.isfile(self.path(relpath))
 
     def open(self, relpath):
-        return open(self.path(relpath), "rb")  # pylint: disable=consider-using-with - the caller closes it
+        # The caller closes it.
+        return open(self.path(relpath), "rb")  # pylint: disable=consider-using-with
 
     def read_bytes(self, relpath):
         with self.open(relpath) as handle:

@@ -153,7 +153,8 @@ class FileSlice(io.RawIOBase):
 
     def __init__(self, path, start, length):
         super().__init__()
-        self._handle = open(path, "rb")  # pylint: disable=consider-using-with - closed by close()
+        # Closed by close().
+        self._handle = open(path, "rb")  # pylint: disable=consider-using-with
         self._start, self._length, self._pos = start, length, 0
         self._handle.seek(start)
 

@@ -101,7 +101,7 @@ def test_an_exported_backup_restores_every_type_exactly(ddb, s3, pitr_table, vau
 
 @pytest.mark.parametrize("damaged", ["data file", "manifest-files.json", "manifest-summary.json"])
 def test_a_damaged_file_of_the_export_is_refused_with_nothing_written(ddb, s3, pitr_table, vault, tmp_path, source,
-                                                                     damaged):
+                                                                      damaged):
     entry, uri = _exported_backup(ddb, s3, pitr_table, vault, tmp_path / "staging", source)
     export_dir = f"{PREFIX}/{entry['export']['dir']}"
     files = [json.loads(line) for line in
