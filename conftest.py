@@ -1,5 +1,5 @@
-"""Shared fixtures of every test (the project's and the collections'): a patched local AWS emulator (moto server) on a free port, and the
-visitor counter's table on it."""
+"""Shared fixtures of every test (the project's and the collections'): a patched local AWS emulator (moto server) on a free port,
+DynamoDB tables on it, and the visitor counter's table."""
 from __future__ import annotations
 
 import os
@@ -53,23 +53,40 @@ def aws_session(emulator_endpoint):
 
 
 @pytest.fixture
-def visits_table(aws_session, monkeypatch):
+def make_dynamodb_table(aws_session):
+    """Make PAY_PER_REQUEST tables on the emulator: ``make(prefix, hash_key=("stat", "S"),
+    range_key=None)``, each key an ``(attribute, type)`` pair, creates ``<prefix>-<random>`` and
+    returns its name. The tables are deleted afterwards."""
+    client = aws_session.client("dynamodb")
+    created = []
+
+    def make(prefix, hash_key=("stat", "S"), range_key=None):
+        name = f"{prefix}-{uuid.uuid4().hex[:10]}"
+        keys = [(hash_key, "HASH")] + ([(range_key, "RANGE")] if range_key else [])
+        client.create_table(
+            TableName=name,
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": n, "KeyType": kt} for (n, _unused), kt in keys],
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for (n, t), _unused in keys],
+        )
+        created.append(name)
+        return name
+
+    yield make
+    for name in created:
+        client.delete_table(TableName=name)
+
+
+@pytest.fixture
+def visits_table(aws_session, make_dynamodb_table, monkeypatch):
     """Make visitor-counter tables for the Lambda handler: ``visits_table(count, origin)``
     creates a table keyed on ``stat`` whose counter item (Quantity, viewCount) holds ``count``,
     points the handler at it (TABLE_NAME, ALLOWED_ORIGIN ``origin``, default counter key and
     attribute) and returns its name. The tables are deleted afterwards."""
     client = aws_session.client("dynamodb")
-    created = []
 
     def create(count, origin):
-        name = f"visits-{uuid.uuid4().hex[:10]}"
-        client.create_table(
-            TableName=name,
-            BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": "stat", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "stat", "AttributeType": "S"}],
-        )
-        created.append(name)
+        name = make_dynamodb_table("visits")
         client.put_item(TableName=name, Item={"stat": {"S": "Quantity"}, "viewCount": {"N": str(count)}})
         monkeypatch.setenv("TABLE_NAME", name)
         monkeypatch.setenv("ALLOWED_ORIGIN", origin)
@@ -77,6 +94,4 @@ def visits_table(aws_session, monkeypatch):
         monkeypatch.delenv("COUNTER_ATTRIBUTE", raising=False)
         return name
 
-    yield create
-    for name in created:
-        client.delete_table(TableName=name)
+    return create

@@ -5,6 +5,8 @@ variable "state_bucket_name" {
   type        = string
 
   validation {
+    # A copy of the bucket_name format of strata.deploy's variable_refusals filter, its home
+    # (Terraform cannot read it); tests/unit/test_one_home.py checks that the two are the same.
     condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_bucket_name)) && !can(regex("\\.\\.|^\\d+\\.\\d+\\.\\d+\\.\\d+$", var.state_bucket_name))
     error_message = "state_bucket_name must be a valid S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens."
   }
@@ -51,6 +53,8 @@ variable "budget_alert_email" {
   nullable    = false
 
   validation {
+    # A copy of the email format of strata.deploy's variable_refusals filter, its home
+    # (Terraform cannot read it); tests/unit/test_one_home.py checks that the two are the same.
     condition     = var.budget_alert_email == "" || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.budget_alert_email))
     error_message = "budget_alert_email must be empty or an e-mail address."
   }
@@ -94,6 +98,8 @@ variable "backup_vault_bucket" {
   nullable    = false
 
   validation {
+    # A copy of the bucket_name format of strata.deploy's variable_refusals filter, its home
+    # (Terraform cannot read it); tests/unit/test_one_home.py checks that the two are the same.
     condition     = var.backup_vault_bucket == "" || (can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.backup_vault_bucket)) && !can(regex("\\.\\.|^\\d+\\.\\d+\\.\\d+\\.\\d+$", var.backup_vault_bucket)))
     error_message = "backup_vault_bucket must be a valid S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens."
   }

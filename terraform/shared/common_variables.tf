@@ -6,6 +6,8 @@ variable "project_name" {
   type        = string
 
   validation {
+    # A copy of the project_name format of strata.deploy's variable_refusals filter, its home
+    # (Terraform cannot read it); tests/unit/test_one_home.py checks that the two are the same.
     condition     = can(regex("^[a-z0-9][a-z0-9-]{1,28}[a-z0-9]$", var.project_name))
     error_message = "project_name must be 3-30 characters of lowercase letters, digits and hyphens, starting and ending with a letter or digit."
   }

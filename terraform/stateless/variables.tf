@@ -6,6 +6,8 @@ variable "state_bucket" {
   type        = string
 
   validation {
+    # A copy of the bucket_name format of strata.deploy's variable_refusals filter, its home
+    # (Terraform cannot read it); tests/unit/test_one_home.py checks that the two are the same.
     condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_bucket))
     error_message = "state_bucket must be a valid S3 bucket name."
   }
@@ -106,6 +108,8 @@ variable "alarm_email" {
   nullable    = false
 
   validation {
+    # A copy of the email format of strata.deploy's variable_refusals filter, its home
+    # (Terraform cannot read it); tests/unit/test_one_home.py checks that the two are the same.
     condition     = var.alarm_email == "" || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
     error_message = "alarm_email must be empty or an e-mail address."
   }

@@ -10,25 +10,35 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 
-def run_module(workdir: Path, module: str, args: dict, check: bool = False) -> dict:
-    """Run ``module`` on localhost with ``args``; return the host's result from the JSON callback."""
+def adhoc(workdir: Path, module: str, args: dict, *options: str, environ=None) -> subprocess.CompletedProcess:
+    """Run ``ansible localhost -m module -a args *options`` in ``workdir``, with an empty
+    ansible.cfg and ANSIBLE_HOME of its own there and the project's collections; its environment
+    is ``environ`` (default: this process's) plus those settings."""
     config = workdir / "ansible.cfg"
     config.write_text("[defaults]\n")
     env = {
-        **os.environ,
+        **(os.environ if environ is None else environ),
         "ANSIBLE_CONFIG": str(config),
         "ANSIBLE_HOME": str(workdir / "ansible-home"),
         "ANSIBLE_COLLECTIONS_PATH": str(REPO / "collections"),
         "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+    }
+    command = [
+        str(Path(sys.executable).with_name("ansible")), "localhost", "-i", "localhost,", "-c", "local",
+        "-m", module, "-a", json.dumps(args), *options,
+    ]
+    return subprocess.run(command, env=env, cwd=workdir, capture_output=True, text=True, timeout=120, check=False)
+
+
+def run_module(workdir: Path, module: str, args: dict, check: bool = False) -> dict:
+    """Run ``module`` on localhost with ``args``; return the host's result from the JSON callback."""
+    environ = {
+        **os.environ,
         "ANSIBLE_LOAD_CALLBACK_PLUGINS": "true",
         "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json",
         "ANSIBLE_LOCALHOST_WARNING": "false",
         "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
     }
-    command = [
-        str(Path(sys.executable).with_name("ansible")), "localhost", "-i", "localhost,", "-c", "local",
-        "-m", module, "-a", json.dumps(args),
-    ] + (["--check"] if check else [])
-    proc = subprocess.run(command, env=env, cwd=workdir, capture_output=True, text=True, timeout=120)
+    proc = adhoc(workdir, module, args, *(["--check"] if check else []), environ=environ)
     assert proc.stdout, proc.stderr
     return json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]

@@ -23,10 +23,10 @@ def _closed_port() -> int:
         return sock.getsockname()[1]
 
 
-def run_deploy(*extra: str, check: bool = False, result_format: str = "yaml") -> subprocess.CompletedProcess:
+def run_deploy(*extra: str, check: bool = False, result_format: str = "yaml", endpoint: str = "") -> subprocess.CompletedProcess:
     env = {
         **os.environ,
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{_closed_port()}",
+        "AWS_ENDPOINT_URL": endpoint or f"http://127.0.0.1:{_closed_port()}",
         "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
@@ -49,28 +49,37 @@ def run_deploy(*extra: str, check: bool = False, result_format: str = "yaml") ->
         ("project_name=" + "a" * 31, "expected 3 to 30"),
         ("project_name=xn--site", "not starting with 'xn--' or 'sthree-'"),
         ("env=Prod", "env is 'Prod': expected 2 to 16 lowercase letters"),
+        ('{"aws_extra_environment": {"aws_profile": "x"}}', "aws_extra_environment has keys ['aws_profile']: expected environment variable names"),
         ("env=dev_1", "env is 'dev_1'"),
         ("aws_region=moon-east-1", "aws_region is 'moon-east-1': expected an AWS region name"),
         ("aws_region=", "aws_region is '': expected an AWS region name"),
         ("aws_endpoint_url=ftp://x", "aws_endpoint_url is 'ftp://x': expected empty (real AWS) or a URL"),
-        # The later roles' variables: checked by the preflight too, before bootstrap applies anything.
-        ("stateless_log_retention_days=-5", "stateless_log_retention_days is '-5': expected a retention CloudWatch Logs accepts"),
-        ("stateful_logs_expiration_days=-1", "stateful_logs_expiration_days is '-1': expected a whole number of days, at least 1"),
+        # The later roles' variables: checked by validate_inventory too, before bootstrap applies anything.
+        ("stateless_log_retention_days=-5", "stateless_log_retention_days is '-5': expected a retention CloudWatch Logs accepts: 1, 3, 5,"),
+        ("stateful_logs_expiration_days=-1",
+         "stateful_logs_expiration_days is '-1': expected a whole number of days, at least 1. Nothing was changed."),
         ("stateful_logs_expiration_days=1.5", "argument 'stateful_logs_expiration_days' is of type str and we were unable to"),
         ("plan_bundle=plans/none-such", "/plans/none-such): expected a plan bundle directory written by playbooks/plan.yml"),
         ("stateful_price_class=Cheap", "value of stateful_price_class must be one of: PriceClass_100"),
-        ("backup_s3_concurrency=0", "backup_s3_concurrency is '0': expected at least 1 transfer at a time"),
+        ("backup_s3_concurrency=0", "backup_s3_concurrency is '0': expected at least 1 transfer at a time. Nothing was changed."),
         ("stateless_alarm_email=not-mail", "stateless_alarm_email is 'not-mail': expected empty (no notifications) or an e-mail"),
         ("restore_mode=sometimes", "value of restore_mode must be one of: missing, overwrite, got: sometimes"),
         ("budget_alert_email=ops-at-example.com",
          "budget_alert_email is 'ops-at-example.com': expected empty (no budget) or an e-mail address such as ops@example.com"),
-        ("budget_limit_usd=0", "budget_limit_usd is '0': expected an amount in USD above 0"),
+        ("budget_limit_usd=0", "budget_limit_usd is '0': expected an amount in USD above 0, such as 10 or 25.50. Nothing was changed."),
         ("budget_alert_threshold_percent=1500", "budget_alert_threshold_percent is '1500': expected a percentage of budget_limit_usd"),
         ("remove_lock_table=maybe", "argument 'remove_lock_table' is of type str and we were unable to convert to bool"),
-        ("remove_lock_table=true", "remove_lock_table is true but strata_state_lock_mode is 'both': the lock table is removed only"),
+        ("remove_lock_table=true", "remove_lock_table is true but strata_state_lock_mode is 'both': the lock table is removed only"
+         " with lock mode lockfile (dynamodb and both lock with it). Add -e strata_state_lock_mode=lockfile, or leave"
+         " remove_lock_table out. Nothing was changed."),
         # The backup vault's settings.
         ("backup_vault=maybe", "argument 'backup_vault' is of type str and we were unable to convert to bool"),
-        ("backup_vault_bucket=Backups_Here", "backup_vault_bucket is 'Backups_Here': expected empty"),
+        ("backup_vault_bucket=Backups_Here", "backup_vault_bucket is 'Backups_Here': expected empty (derived: strata-backups-<account id>)"),
+        ("backup_vault_bucket=a..b", "backup_vault_bucket is 'a..b': expected empty"),
+        ("strata_state_bucket=10.0.0.1", "strata_state_bucket is '10.0.0.1': expected empty (derived: strata-tfstate-<account id>) or a"
+         " valid S3 bucket name"),
+        ("strata_state_lock_table=x", "strata_state_lock_table is 'x': expected empty (strata-tfstate-lock) or a DynamoDB table name"),
+        ("strata_state_region=mars-1", "strata_state_region is 'mars-1': expected empty (aws_region) or an AWS region name"),
         ("backup_vault_object_lock_days=-1", "backup_vault_object_lock_days is '-1': expected a whole number of days"),
         ("backup_vault_object_lock_days=30 backup_vault_expiration_days=7",
          "backup_vault_expiration_days is '7': expected a whole number of days, at least 1 and more than "
@@ -181,3 +190,16 @@ def test_an_automation_controller_job_needs_backups_that_outlive_it():
     # The backup vault is the off-host copy: with it on, the job's own disk may go.
     result = run_deploy("-e", json.dumps({"awx_job_id": 42, "backup_root": "", "backup_vault": True}), result_format="json")
     assert "Cannot reach AWS as local" in result.stdout + result.stderr
+
+
+def test_the_backup_vault_is_not_the_state_bucket(emulator_endpoint, tmp_path):
+    """Both names are valid alone; once the account is known, the same bucket for both is refused."""
+    given = {"strata_state_bucket": "strata-shared-bucket", "backup_vault_bucket": "strata-shared-bucket",
+             "strata_work_root": str(tmp_path)}
+    result = run_deploy("-e", json.dumps(given), endpoint=emulator_endpoint)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "Ask STS who we are" in result.stdout
+    assert ("backup_vault_bucket is 'strata-shared-bucket': expected a bucket other than the state bucket "
+            "(strata-shared-bucket, strata_state_bucket). Nothing was changed.") in output, output[-3000:]
+    assert "Run Terraform" not in output

@@ -45,7 +45,7 @@ MIB = 1024 * 1024
 
 def step(args):
     """Run one measured step; print its JSON result."""
-    from ansible_collections.strata.aws.plugins.module_utils import backup_dynamodb, backup_format, backup_s3
+    from ansible_collections.strata.aws.plugins.module_utils import backup_dynamodb, backup_manifest, backup_s3, dynamodb_table
     from ansible_collections.strata.aws.plugins.module_utils.backup_aws import aws_client
 
     ddb, s3 = aws_client("dynamodb", pool_size=16), aws_client("s3", pool_size=16)
@@ -55,7 +55,7 @@ def step(args):
         ddb.describe_table(TableName=args.table)
         result = {}
     elif name == "raw-scan":
-        count = sum(len(page["Items"]) for page in backup_dynamodb.scan_pages(ddb, args.table))
+        count = sum(len(page["Items"]) for page in dynamodb_table.scan_pages(ddb, args.table))
         result = {"items": count}
     elif name.startswith("export"):
         exported = backup_dynamodb.export_table(ddb, args.table, args.dir, source, segments=args.segments)
@@ -66,10 +66,10 @@ def step(args):
         result = {"objects": backed["object_count"], "bytes": backed["bytes"],
                   "downloaded_bytes": backed["downloaded_bytes"]}
     elif name == "manifest":
-        backup_format.write_manifest(args.dir, "bench", [args.table], [args.bucket])
+        backup_manifest.write_manifest(args.dir, "bench", [args.table], [args.bucket])
         result = {}
     elif name == "verify":
-        backup_format.verify(args.dir)
+        backup_manifest.verify(args.dir)
         result = {}
     elif name.startswith("restore"):
         restored = backup_dynamodb.restore_table(ddb, args.dir, table=args.target, mode=args.mode,
@@ -83,8 +83,8 @@ def step(args):
 
         backup_dynamodb.export_table(ddb, args.table, args.dir, source)
         backup_s3.backup_bucket(s3, args.bucket, args.dir, source, concurrency=args.concurrency)
-        backup_format.write_manifest(args.dir, "bench", [args.table], [args.bucket])
-        backup_format.verify(args.dir)
+        backup_manifest.write_manifest(args.dir, "bench", [args.table], [args.bucket])
+        backup_manifest.verify(args.dir)
         result = {}
         if args.vault:
             sent = backup_vault.upload_backup(s3, args.dir, args.vault, f"bench/{os.path.basename(args.dir)}",
@@ -97,7 +97,7 @@ def step(args):
         if args.vault:
             found = backup_vault.find_vault_backup(s3, args.vault, "bench", os.path.basename(args.dir))
             src = backup_vault.fetch_backups(s3, args.vault, found, args.previous, args.concurrency)["dir"]
-        backup_format.verify(src)
+        backup_manifest.verify(src)
         restored = backup_dynamodb.restore_table(ddb, src, table=args.target, concurrency=4)
         objects = backup_s3.restore_bucket(s3, src, bucket=args.target, concurrency=args.concurrency)
         result = {"items": restored["item_count"], "objects": objects["object_count"]}
@@ -163,7 +163,7 @@ def run_step(args, name, **options):
 def seed(endpoint, items, objects, object_size, large_objects, large_size):
     """Create the table and the bucket; return (table, bucket, typed JSON bytes of the items)."""
     from ansible_collections.strata.aws.plugins.module_utils.backup_aws import aws_client
-    from ansible_collections.strata.aws.plugins.module_utils.backup_dynamodb import encode_item
+    from ansible_collections.strata.aws.plugins.module_utils.dynamodb_table import encode_item
 
     ddb, s3 = aws_client("dynamodb", endpoint_url=endpoint, pool_size=8), aws_client("s3", endpoint_url=endpoint)
     suffix = uuid.uuid4().hex[:8]

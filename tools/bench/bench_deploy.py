@@ -47,7 +47,7 @@ LAYERS = ("bootstrap", "stateful", "stateless")
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 # profile_tasks: "<task name> ------------ 12.34s" (the role prefix "role : " included).
 PROFILE_LINE = re.compile(r"^(.*?)\s-{3,}\s+([\d.]+)s\s*$")
-# terraform_run's per-layer summary line, e.g. "stateful: apply 0 to add, ... (4.2 s)".
+# The per-layer summary line of strata.deploy.terraform_apply, e.g. "stateful: apply 0 to add, ... (4.2 s)".
 LAYER_LINE = re.compile(r"\b(bootstrap|stateful|stateless): (\w+) \d+ to add.*?\(([\d.]+) s\)")
 
 
@@ -195,7 +195,7 @@ class Bench:
                 raise BenchError(f"no working copy {self.stack_dir / layer} after the initial deploy")
 
         figures = {"no-op deploy": {"strata": [], "bare": []}, "deploy --check": {"strata": [], "bare": []}}
-        inside = defaultdict(list)   # terraform_run's own seconds per layer, no-op deploy
+        inside = defaultdict(list)   # terraform_apply's own seconds per layer, no-op deploy
         bare_parts = defaultdict(list)
         check_changed = []
         for n in range(args.rounds):
@@ -247,7 +247,7 @@ class Bench:
         print("bare terraform per step (s, median):  "
               + ", ".join(f"{key} {statistics.median(v):.1f}" for key, v in bare_parts.items()))
         if inside:
-            print("strata terraform_run per layer, no-op (s, median, its own clock):  "
+            print("strata terraform_apply per layer, no-op (s, median, its own clock):  "
                   + ", ".join(f"{layer} {statistics.median(v):.1f}" for layer, v in inside.items())
                   + f"; sum {sum(statistics.median(v) for v in inside.values()):.1f}")
         for figure, seconds, out in profiled:
@@ -280,7 +280,7 @@ class Bench:
         if "Validating arguments against arg spec" in task:
             return "argument-spec validation (include_role/roles:)"
         if task.startswith(("Run Terraform", "Read the state", "Migrate the state")):
-            return "Terraform (strata.deploy.terraform_run)"
+            return "Terraform (strata.deploy.terraform_apply, _info, _plan_file, _migrate)"
         if "Check Terraform and write its CLI configuration" in task:
             return "preflight: terraform_toolchain"
         if "Ask STS" in task:

@@ -2,7 +2,10 @@
 
 The scenarios share nothing but the project's files: each has its own emulator port
 (STRATA_MOLECULE_PORT, _TEARDOWN, _DAY2, set by the Makefile), its own ephemeral
-directory and working copies. Most of a scenario's time is spent waiting on Terraform and
+directory and working copies. The ephemeral directory is a new one for every run: molecule's
+own is named after the project directory's base name and keeps the scenario's state, so a run
+killed before its destroy step would make the next run of any checkout of that name skip its
+create step ("instances already created") and find no emulator. Most of a scenario's time is spent waiting on Terraform and
 the emulator, so on a machine with few cores they finish together in little more than the
 longest one takes alone. Each line of output is prefixed with its scenario; the run fails
 when any scenario fails, and says which.
@@ -12,8 +15,11 @@ when any scenario fails, and says which.
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -25,9 +31,10 @@ def scenarios() -> list[str]:
     return sorted(path.parent.name for path in (ROOT / "molecule").glob("*/molecule.yml"))
 
 
-def start(name: str) -> subprocess.Popen:
+def start(name: str, ephemeral: str) -> subprocess.Popen:
     molecule = Path(sys.executable).parent / "molecule"
-    return subprocess.Popen([str(molecule), "test", "-s", name], cwd=ROOT, stdout=subprocess.PIPE,
+    env = dict(os.environ, MOLECULE_EPHEMERAL_DIRECTORY=ephemeral)
+    return subprocess.Popen([str(molecule), "test", "-s", name], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1)
 
 
@@ -55,7 +62,8 @@ def main(argv: list[str]) -> int:
     groups = [[name] for name in names] if args.serial else [names]
     for group in groups:
         began = time.monotonic()
-        running = {name: start(name) for name in group}
+        ephemeral = {name: tempfile.mkdtemp(prefix=f"strata-molecule-{name}-") for name in group}
+        running = {name: start(name, ephemeral[name]) for name in group}
         relays = [threading.Thread(target=relay, args=(name, proc, lock, began, results))
                   for name, proc in running.items()]
         try:
@@ -68,6 +76,12 @@ def main(argv: list[str]) -> int:
             for proc in running.values():
                 if proc.poll() is None:
                     proc.terminate()
+                    try:
+                        proc.wait(timeout=300)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
+            for directory in ephemeral.values():
+                shutil.rmtree(directory, ignore_errors=True)
 
     print()
     for name in names:

@@ -3,6 +3,8 @@ variable "bucket" {
   type        = string
 
   validation {
+    # A copy of the bucket_name format of strata.deploy's variable_refusals filter, its home
+    # (Terraform cannot read it); tests/unit/test_one_home.py checks that the two are the same.
     condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket)) && !can(regex("\\.\\.|^\\d+\\.\\d+\\.\\d+\\.\\d+$", var.bucket))
     error_message = "bucket must be a valid S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens."
   }

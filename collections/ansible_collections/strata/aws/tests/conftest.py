@@ -30,7 +30,7 @@ def aws_export_dir(tmp_path):
     import hashlib
     import json
 
-    from ansible_collections.strata.aws.plugins.module_utils.backup_dynamodb import encode_item
+    from ansible_collections.strata.aws.plugins.module_utils.dynamodb_table import encode_item
 
     def make(table, files, prefix="exports/2026-11", export_id="01732000000000-a1b2c3d4"):
         root = tmp_path / "awsexport"

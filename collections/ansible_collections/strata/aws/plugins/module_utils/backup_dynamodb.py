@@ -3,19 +3,18 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Export a DynamoDB table to a backup and restore it, keeping every type descriptor.
 
-Items are written exactly as the low-level client returns them (no TypeDeserializer), so
-numbers keep their precision and sets stay sets; only binary values (B, BS) are base64
-encoded, as JSON cannot hold bytes. Each line is ``{"Item": {...}}``, the line AWS's own
-DynamoDB JSON export writes (``backup_format.table_line``), so AWS's ImportTable can create a
+Items are written as typed JSON (``dynamodb_table.encode_item``: exactly what the low-level
+client returns, binary values base64 encoded). Each line is ``{"Item": {...}}``, the line AWS's
+own DynamoDB JSON export writes (``backup_layout.table_line``), so AWS's ImportTable can create a
 table from the file. Export streams item by item into gzip (no page is ever joined into one
 string): memory does not grow with the table. The export also records the table's
-point-in-time recovery window (DescribeContinuousBackups).
+point-in-time recovery window (DescribeContinuousBackups) and its key schema.
 
 Restore reads both table formats (``{"Item": ...}`` lines, and the bare typed items of
 format_version 1 backups), and also restores from an AWS export directory
-(ExportTableToPointInTime's output, downloaded): every data file is checked against
-manifest-files.json (MD5, item count) and the counts against manifest-summary.json before
-any item is written.
+(ExportTableToPointInTime's output, downloaded; ``aws_export``): every data file is checked
+against manifest-files.json (MD5, item count) and the counts against manifest-summary.json
+before any item is written.
 
 Restore checks the table file's size and SHA-256 against the manifest first (one sequential
 read of the raw bytes, nothing parsed) and writes nothing from a file that differs; then it
@@ -28,15 +27,16 @@ Plain boto3 and the standard library; no Ansible imports.
 """
 from __future__ import annotations
 
-import base64
-import datetime
 import io
 import itertools
-import queue
-import threading
 import time
 import zlib
 
+from ansible_collections.strata.aws.plugins.module_utils.aws_export import (
+    AWS_FILES,
+    aws_export_problems,
+    load_aws_export,
+)
 from ansible_collections.strata.aws.plugins.module_utils.backup_aws import (
     DEFAULT_RETRIES,
     ClientError,
@@ -45,220 +45,39 @@ from ansible_collections.strata.aws.plugins.module_utils.backup_aws import (
     error_code,
     ordered_map,
 )
-from ansible_collections.strata.aws.plugins.module_utils.backup_format import (
-    AWS_FILES,
+from ansible_collections.strata.aws.plugins.module_utils.backup_layout import (
     TABLE_FORMAT,
     BackupError,
     atomic_file,
-    aws_export_problems,
-    file_problem,
-    finish_part,
     gzip_stream,
     line_item,
-    load_aws_export,
-    load_manifest,
     read_gzip_lines,
     resolve,
-    select,
-    start_part,
     summary,
     table_file,
     table_format,
     table_line,
 )
+from ansible_collections.strata.aws.plugins.module_utils.backup_manifest import (
+    file_problem,
+    finish_part,
+    load_manifest,
+    select,
+    start_part,
+)
+from ansible_collections.strata.aws.plugins.module_utils.dynamodb_table import (
+    decode_item,
+    describe,
+    encode_item,
+    key_schema,
+    key_schema_change,
+    pitr_window,
+    scan_pages,
+)
 
 WRITE_BATCH = 25  # BatchWriteItem's limit
 READ_BATCH = 100  # BatchGetItem's limit
 WRITE_BUFFER = 256 * 1024  # export: bytes of JSON lines handed to gzip at a time
-_SEGMENT_DONE = object()
-
-
-# --- typed JSON ---------------------------------------------------------------------------
-
-
-def _encode_value(value):
-    (kind, data), = value.items()
-    if kind == "B":
-        return {"B": base64.b64encode(data).decode("ascii")}
-    if kind == "BS":
-        return {"BS": [base64.b64encode(b).decode("ascii") for b in data]}
-    if kind == "M":
-        return {"M": encode_item(data)}
-    if kind == "L":
-        return {"L": [_encode_value(v) for v in data]}
-    return value
-
-
-def _decode_value(value):
-    (kind, data), = value.items()
-    if kind == "B":
-        return {"B": base64.b64decode(data)}
-    if kind == "BS":
-        return {"BS": [base64.b64decode(b) for b in data]}
-    if kind == "M":
-        return {"M": decode_item(data)}
-    if kind == "L":
-        return {"L": [_decode_value(v) for v in data]}
-    return value
-
-
-def encode_item(item):
-    """A low-level DynamoDB item as JSON-ready typed values (bytes become base64 text)."""
-    return {name: _encode_value(value) for name, value in item.items()}
-
-
-def decode_item(item):
-    """The inverse of ``encode_item``: typed JSON back to what the low-level client takes."""
-    return {name: _decode_value(value) for name, value in item.items()}
-
-
-# --- scanning -----------------------------------------------------------------------------
-
-
-def _scan_pages(client, table, retries, consistent_read, segment=None, segments=1, **extra):
-    """Yield every Scan response page of one segment (or of the whole table)."""
-    kwargs = dict(TableName=table, ConsistentRead=consistent_read, **extra)
-    if segments > 1:
-        kwargs.update(Segment=segment, TotalSegments=segments)
-    while True:
-        page = call_with_backoff(client.scan, retries, **kwargs)
-        yield page
-        if not page.get("LastEvaluatedKey"):
-            return
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def _parallel_pages(client, table, retries, consistent_read, segments, **extra):
-    """Yield Scan pages of ``segments`` parallel segments as they arrive.
-
-    Each segment is scanned by its own thread into a queue of at most ``segments`` pages, so
-    memory is bounded by about ``2 * segments`` pages whatever the table size. The first
-    error of any segment stops the others and is raised here.
-    """
-    pages = queue.Queue(maxsize=segments)
-    stop = threading.Event()
-
-    def put(message):
-        while not stop.is_set():
-            try:
-                pages.put(message, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-
-    def scan_segment(segment):
-        try:
-            for page in _scan_pages(client, table, retries, consistent_read, segment, segments, **extra):
-                put(page)
-                if stop.is_set():
-                    return
-            put(_SEGMENT_DONE)
-        except BaseException as exc:  # handed to the consumer, which re-raises it
-            put(exc)
-
-    threads = [threading.Thread(target=scan_segment, args=(s,), daemon=True) for s in range(segments)]
-    for thread in threads:
-        thread.start()
-    try:
-        done = 0
-        while done < segments:
-            message = pages.get()
-            if message is _SEGMENT_DONE:
-                done += 1
-            elif isinstance(message, BaseException):
-                raise message
-            else:
-                yield message
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join()
-
-
-def scan_pages(client, table, segments=1, page_size=None, consistent_read=False,
-               retries=DEFAULT_RETRIES, **extra):
-    """Yield the Scan response pages of a whole table, with ``segments`` parallel segments."""
-    if page_size:
-        extra["Limit"] = page_size
-    if segments > 1:
-        return _parallel_pages(client, table, retries, consistent_read, segments, **extra)
-    return _scan_pages(client, table, retries, consistent_read, **extra)
-
-
-def count_items(client, table, consistent_read=False, retries=DEFAULT_RETRIES):
-    """Exact number of items in ``table`` (paginated ``Scan Select=COUNT``)."""
-    pages = scan_pages(client, table, consistent_read=consistent_read, retries=retries, Select="COUNT")
-    return sum(page["Count"] for page in pages)
-
-
-def describe(client, table, retries=DEFAULT_RETRIES):
-    """DescribeTable's ``Table``; a missing table is reported by name."""
-    try:
-        return call_with_backoff(client.describe_table, retries, TableName=table)["Table"]
-    except ClientError as exc:
-        if error_code(exc) == "ResourceNotFoundException":
-            raise BackupError(f"table {table!r} does not exist", table=table) from exc
-        raise
-
-
-def key_schema(description):
-    """A table's key schema from DescribeTable's ``Table``, as the backup records it:
-    ``[{"name", "type", "key"}]``, the hash key first (``type`` S, N or B; ``key`` HASH or RANGE)."""
-    types = {a["AttributeName"]: a["AttributeType"] for a in description.get("AttributeDefinitions") or []}
-    ordered = sorted(description.get("KeySchema") or [], key=lambda k: k["KeyType"] != "HASH")
-    return [{"name": k["AttributeName"], "type": types.get(k["AttributeName"]), "key": k["KeyType"]} for k in ordered]
-
-
-def describe_key_schema(schema):
-    """``stat (S, HASH)``-style text of a :func:`key_schema`."""
-    return ", ".join(f"{k['name']} ({k['type']}, {k['key']})" for k in schema) or "none"
-
-
-def key_schema_change(backed_up, table, source_table, target):
-    """Why the items of ``source_table`` (its recorded ``backed_up`` key schema) cannot be
-    written into ``target`` (its ``table`` key schema), or None when the key attributes' names,
-    types and roles are the same. A backup that recorded no key schema (written before it was
-    recorded) is not compared: None."""
-    if not backed_up or backed_up == table:
-        return None
-    return (f"the key schema changed: {source_table} had {describe_key_schema(backed_up)}, "
-            f"{target} has {describe_key_schema(table)}; its items do not fit the new key as they are")
-
-
-# --- point-in-time recovery ---------------------------------------------------------------
-
-
-def _utc_text(moment):
-    """An AWS timestamp (datetime) as UTC ISO 8601 text with milliseconds and ``Z``."""
-    if not isinstance(moment, datetime.datetime):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return moment.astimezone(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def pitr_window(client, table, retries=DEFAULT_RETRIES):
-    """The table's point-in-time recovery window: ``(window, unknown)``.
-
-    ``window`` is ``{"earliest", "latest"}`` (UTC text; plus ``recovery_period_days`` when AWS
-    reports it) when recovery is on, None when it is off or could not be read; ``unknown`` is
-    None, or why it could not be read (the AWS error, e.g. AccessDeniedException without
-    ``dynamodb:DescribeContinuousBackups``, or an emulator that lacks the call). The window is
-    information for the manifest, so it never fails a backup.
-    """
-    try:
-        response = call_with_backoff(client.describe_continuous_backups, retries, TableName=table)
-    except ClientError as exc:
-        return None, f"DescribeContinuousBackups failed: {error_code(exc)}: {exc}"
-    description = response.get("ContinuousBackupsDescription") or {}
-    pitr = description.get("PointInTimeRecoveryDescription") or {}
-    if pitr.get("PointInTimeRecoveryStatus") != "ENABLED":
-        return None, None
-    window = {"earliest": _utc_text(pitr.get("EarliestRestorableDateTime")),
-              "latest": _utc_text(pitr.get("LatestRestorableDateTime"))}
-    if "RecoveryPeriodInDays" in pitr:
-        window["recovery_period_days"] = pitr["RecoveryPeriodInDays"]
-    return window, None
 
 
 # --- export -------------------------------------------------------------------------------

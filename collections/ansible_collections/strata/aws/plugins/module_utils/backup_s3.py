@@ -41,23 +41,19 @@ from ansible_collections.strata.aws.plugins.module_utils.backup_aws import (
     error_code,
     ordered_map,
 )
-from ansible_collections.strata.aws.plugins.module_utils.backup_format import (
+from ansible_collections.strata.aws.plugins.module_utils.backup_layout import (
     CHUNK,
     BackupError,
     atomic_file,
     bucket_index,
-    file_problem,
-    finish_part,
     gzip_stream,
-    load_manifest,
     object_file,
     read_gzip_lines,
     resolve,
-    select,
     sha256_file,
-    start_part,
     summary,
 )
+from ansible_collections.strata.aws.plugins.module_utils.backup_manifest import file_problem, finish_part, load_manifest, select, start_part
 
 # Response field -> index field, for the headers restored with each object.
 HEADERS = {

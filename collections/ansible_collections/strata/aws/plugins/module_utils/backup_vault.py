@@ -6,7 +6,7 @@
 A backup ``<root>/<set>/<name>/<file>`` is ``s3://<vault>/<set>/<name>/<file>`` in the vault
 (``set`` is the environment, or ``state-backend``). ``manifest.json`` is uploaded last, so a
 backup in the vault without one is incomplete, exactly as on disk; the same selection rules
-(``backup_format.choose_backup``) choose among the vault's backups.
+(``backup_catalog.choose_backup``) choose among the vault's backups.
 
 Every file is uploaded with its SHA-256 as S3's own checksum (``ChecksumSHA256``: S3 refuses
 a body that does not match) and verified afterwards by reading back each object's size and
@@ -22,18 +22,15 @@ import os
 import re
 
 from ansible_collections.strata.aws.plugins.module_utils.backup_aws import ClientError, error_code, ordered_map
-from ansible_collections.strata.aws.plugins.module_utils.backup_format import (
+from ansible_collections.strata.aws.plugins.module_utils.backup_catalog import _entry, _sort_key, choose_backup
+from ansible_collections.strata.aws.plugins.module_utils.backup_layout import (
     MANIFEST,
     BackupError,
-    _entry,
-    _sort_key,
     atomic_file,
-    check_manifest,
-    choose_backup,
-    load_manifest,
     sha256_file,
     summary,
 )
+from ansible_collections.strata.aws.plugins.module_utils.backup_manifest import check_manifest, load_manifest
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _MISSING = ("NoSuchKey", "404", "NotFound")
@@ -151,7 +148,7 @@ def _manifest_of(s3, bucket, key):
 
 
 def list_vault_backups(s3, bucket, env):
-    """The backups of ``env`` in the vault, as ``backup_format.list_backups`` lists those on
+    """The backups of ``env`` in the vault, as ``backup_catalog.list_backups`` lists those on
     disk: ``(complete, ignored)``, complete ones newest first with ``path`` their S3 URI."""
     env_dir = vault_uri(bucket, env)
     names = []
@@ -179,7 +176,7 @@ def list_vault_backups(s3, bucket, env):
 
 
 def find_vault_backup(s3, bucket, env, name=None, purpose="restore"):
-    """``backup_format.find_backup`` for the vault: the same rules on the backups of ``env``
+    """``backup_catalog.find_backup`` for the vault: the same rules on the backups of ``env``
     in ``s3://bucket/env/``. A ``name`` is a backup's name, nothing else."""
     if not isinstance(env, str) or not _NAME.match(env):
         raise BackupError(f"env {env!r}: expected an environment name (one directory name, such as dev)")

@@ -19,17 +19,16 @@ from ansible_collections.strata.aws.plugins.module_utils.backup_aws import (
     call_with_backoff,
     error_code,
 )
-from ansible_collections.strata.aws.plugins.module_utils.backup_dynamodb import describe, encode_item, pitr_window
-from ansible_collections.strata.aws.plugins.module_utils.backup_format import (
+from ansible_collections.strata.aws.plugins.module_utils.backup_layout import (
     TABLE_FORMAT,
     atomic_file,
-    finish_part,
     gzip_stream,
     resolve,
-    start_part,
     table_file,
     table_line,
 )
+from ansible_collections.strata.aws.plugins.module_utils.backup_manifest import finish_part, start_part
+from ansible_collections.strata.aws.plugins.module_utils.dynamodb_table import describe, encode_item, pitr_window
 from ansible_collections.strata.aws.plugins.module_utils.errors import StrataAWSError
 from ansible_collections.strata.aws.plugins.module_utils.protection import plain
 

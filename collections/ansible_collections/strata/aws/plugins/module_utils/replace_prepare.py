@@ -8,7 +8,7 @@ table's deletion protection. Plain boto3; no Ansible imports."""
 from __future__ import annotations
 
 from ansible_collections.strata.aws.plugins.module_utils.backup_aws import DEFAULT_RETRIES, call_with_backoff
-from ansible_collections.strata.aws.plugins.module_utils.backup_format import BackupError
+from ansible_collections.strata.aws.plugins.module_utils.backup_layout import BackupError
 
 DELETE_BATCH = 1000  # DeleteObjects' limit
 

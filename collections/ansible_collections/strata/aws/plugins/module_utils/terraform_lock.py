@@ -31,6 +31,11 @@ from ansible_collections.strata.aws.plugins.module_utils.errors import StrataAWS
 
 LOCKFILE_SUFFIX = ".tflock"
 MECHANISMS = ("dynamodb", "lockfile")
+STATE_OPTIONS = {
+    "bucket": {"type": "str", "required": True},
+    "key": {"type": "str", "required": True, "no_log": False},  # an object's key, not a secret
+}
+"""The module options that name a state object, its bucket and key (terraform_lock, terraform_state)."""
 
 
 class LockError(StrataAWSError):

@@ -60,20 +60,23 @@ options:
     description:
       - With O(vault), a local directory to download the chosen backups into (for a restore).
     type: path
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - strata.aws.aws_connection
-notes:
-  - Supports check mode, where it does the same.
-  - Directories of C(<root>/<env>) that are not complete backups of O(env) are listed in
-    RV(ignored) with the reason; a foreign backup among them is also warned about.
 seealso:
   - module: strata.aws.backup_verify
   - module: strata.aws.dynamodb_restore
   - module: strata.aws.s3_restore
   - module: strata.aws.s3_backup
+notes:
+  - Supports check mode, where it does the same.
+  - Directories of C(<root>/<env>) that are not complete backups of O(env) are listed in
+    RV(ignored) with the reason; a foreign backup among them is also warned about.
+extends_documentation_fragment:
+  - strata.aws.attributes
+  - strata.aws.attributes.platform
+  - ansible.builtin.action_common_attributes
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - strata.aws.aws_connection
 """
 
 EXAMPLES = r"""
@@ -123,18 +126,17 @@ name:
   type: str
   sample: 20250101T000000Z
 manifest:
-  description: The chosen backup's manifest, parsed; empty when none was found.
+  description:
+    - The chosen backup's manifest, parsed; empty when none was found.
+    - The manifest M(strata.aws.backup_manifest) wrote, described in its RV(strata.aws.backup_manifest#module:manifest).
   returned: always
   type: dict
-  sample:
-    format: strata-backup
-    format_version: 2
-    created_at: "2025-01-01T00:00:00Z"
-    source: {account: "123456789012", region: us-east-1, endpoint_url: null, env: dev}
-    tables: [{name: strata-visits-dev, item_count: 3, file: dynamodb/strata-visits-dev.jsonl.gz,
-              bytes: 120, sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08,
-              table_format: dynamodb_json_item, pitr: null}]
-    buckets: []
+  sample: {format: strata-backup, format_version: 2, created_at: "2025-01-01T00:00:00Z",
+           source: {account: "123456789012", region: us-east-1, endpoint_url: null, env: dev},
+           tables: [{name: strata-visits-dev, item_count: 3, file: dynamodb/strata-visits-dev.jsonl.gz, bytes: 120,
+                     sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08,
+                     table_format: dynamodb_json_item, pitr: null}],
+           buckets: []}
 backups:
   description: The complete backups of O(env), newest first.
   returned: always
@@ -201,7 +203,7 @@ env_dir:
 """
 
 from ansible_collections.strata.aws.plugins.module_utils.aws_module import client, run
-from ansible_collections.strata.aws.plugins.module_utils.backup_format import PURPOSES, find_backup
+from ansible_collections.strata.aws.plugins.module_utils.backup_catalog import PURPOSES, find_backup
 from ansible_collections.strata.aws.plugins.module_utils.backup_vault import fetch_backups, find_vault_backup
 
 

@@ -47,13 +47,17 @@ options:
     type: list
     elements: str
     default: []
+seealso:
+  - module: strata.aws.backup_verify
 notes:
   - Supports check mode and writes nothing. Resources the exports have not written yet (as
     in a whole backup run in check mode) are not an error there; the manifest is then not
     returned.
   - Makes no AWS request; the source comes from the exports' part records.
-seealso:
-  - module: strata.aws.backup_verify
+extends_documentation_fragment:
+  - strata.aws.attributes
+  - strata.aws.attributes.platform
+  - ansible.builtin.action_common_attributes
 """
 
 EXAMPLES = r"""
@@ -98,7 +102,7 @@ pending:
 
 import os
 
-from ansible_collections.strata.aws.plugins.module_utils.backup_format import write_manifest
+from ansible_collections.strata.aws.plugins.module_utils.backup_manifest import write_manifest
 from ansible_collections.strata.aws.plugins.module_utils.aws_module import run
 
 

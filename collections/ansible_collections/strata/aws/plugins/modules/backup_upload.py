@@ -37,16 +37,19 @@ options:
     description: Files transferred at the same time.
     type: int
     default: 8
+seealso:
+  - module: strata.aws.backup_find
+notes:
+  - Supports check mode, where nothing is uploaded and a backup already in the vault is only compared by its manifest.
+  - 'IAM actions: s3:PutObject, s3:GetObject (HeadObject), s3:ListBucket on the vault.'
 extends_documentation_fragment:
+  - strata.aws.attributes
+  - strata.aws.attributes.platform
+  - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
   - strata.aws.aws_connection
-notes:
-  - Supports check mode, where nothing is uploaded and a backup already in the vault is only compared by its manifest.
-  - 'IAM actions: s3:PutObject, s3:GetObject (HeadObject), s3:ListBucket on the vault.'
-seealso:
-  - module: strata.aws.backup_find
 """
 
 EXAMPLES = r"""

@@ -50,17 +50,20 @@ options:
     type: bool
     default: false
     version_added: 0.3.0
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - strata.aws.aws_connection
+seealso:
+  - module: strata.aws.backup_manifest
 notes:
   - Supports check mode, where it does the same checks.
   - O(region), O(endpoint_url) and O(retries) are used only with O(live).
   - With O(live), needs C(dynamodb:Scan) and C(s3:ListBucket).
-seealso:
-  - module: strata.aws.backup_manifest
+extends_documentation_fragment:
+  - strata.aws.attributes
+  - strata.aws.attributes.platform
+  - ansible.builtin.action_common_attributes
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - strata.aws.aws_connection
 """
 
 EXAMPLES = r"""
@@ -141,15 +144,11 @@ damaged:
       problem: "s3/strata-site-dev/objects/3f/3f0c... (s3://strata-site-dev/index.html): sha256 is 5e88..., manifest says 9f86..."
 """
 
-from ansible_collections.strata.aws.plugins.module_utils.backup_dynamodb import count_items
-from ansible_collections.strata.aws.plugins.module_utils.backup_format import (
-    BackupError,
-    find_damage,
-    summary,
-    verify_live,
-)
 from ansible_collections.strata.aws.plugins.module_utils.aws_module import client, run
+from ansible_collections.strata.aws.plugins.module_utils.backup_layout import BackupError, summary
+from ansible_collections.strata.aws.plugins.module_utils.backup_manifest import find_damage, verify_live
 from ansible_collections.strata.aws.plugins.module_utils.backup_s3 import count_objects
+from ansible_collections.strata.aws.plugins.module_utils.dynamodb_table import count_items
 
 
 def check(module):

@@ -39,7 +39,10 @@ options:
     type: str
     required: true
   dest:
-    description: Backup directory, for example C(backups/dev/20250101T000000Z). Created if needed.
+    description:
+      - Backup directory, for example C(backups/dev/20250101T000000Z); the table goes to
+        C(dynamodb/<table>.jsonl.gz) in it. Created if needed.
+      - Backup files are created with mode 0600.
     type: path
     required: true
   segments:
@@ -58,21 +61,23 @@ options:
     description: Use strongly consistent reads (twice the read capacity).
     type: bool
     default: false
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - strata.aws.aws_connection
+seealso:
+  - module: strata.aws.backup_manifest
+  - module: strata.aws.dynamodb_restore
+  - module: strata.aws.s3_backup
 notes:
   - Supports check mode; it checks that the table exists and writes nothing.
   - Credentials come from the standard AWS chain. Needs C(dynamodb:DescribeTable),
     C(dynamodb:Scan) and C(sts:GetCallerIdentity); C(dynamodb:DescribeContinuousBackups) to
     record the point-in-time recovery window.
-  - Backup files are created with mode 0600.
-seealso:
-  - module: strata.aws.backup_manifest
-  - module: strata.aws.dynamodb_restore
-  - module: strata.aws.s3_backup
+extends_documentation_fragment:
+  - strata.aws.attributes
+  - strata.aws.attributes.platform
+  - ansible.builtin.action_common_attributes
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - strata.aws.aws_connection
 """
 
 EXAMPLES = r"""

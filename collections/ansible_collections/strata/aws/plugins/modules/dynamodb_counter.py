@@ -51,21 +51,24 @@ options:
   expected:
     description: The value O(attribute) must hold for the write to happen. Required with O(value).
     type: int
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - strata.aws.aws_connection
+seealso:
+  - module: strata.aws.backup_manifest
+  - module: strata.aws.backup_verify
+  - module: strata.aws.dynamodb_restore
 notes:
   - Supports check mode; it reads, and reports the change O(value) would make, but writes
     neither the backup nor the item.
   - Needs C(dynamodb:DescribeTable) and C(dynamodb:GetItem); with O(backup),
     C(sts:GetCallerIdentity) (and C(dynamodb:DescribeContinuousBackups) to record the
     point-in-time recovery window); with O(value), C(dynamodb:UpdateItem).
-seealso:
-  - module: strata.aws.backup_manifest
-  - module: strata.aws.backup_verify
-  - module: strata.aws.dynamodb_restore
+extends_documentation_fragment:
+  - strata.aws.attributes
+  - strata.aws.attributes.platform
+  - ansible.builtin.action_common_attributes
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - strata.aws.aws_connection
 """
 
 EXAMPLES = r"""
@@ -141,7 +144,7 @@ current:
 """
 
 from ansible_collections.strata.aws.plugins.module_utils.aws_module import client, run, source
-from ansible_collections.strata.aws.plugins.module_utils.backup_dynamodb import describe
+from ansible_collections.strata.aws.plugins.module_utils.dynamodb_table import describe
 from ansible_collections.strata.aws.plugins.module_utils.dynamodb_counter import (
     CounterError,
     backup_item,

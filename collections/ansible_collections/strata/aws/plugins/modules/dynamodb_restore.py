@@ -89,11 +89,9 @@ options:
     choices: [fail, skip]
     default: fail
     version_added: 0.3.0
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - strata.aws.aws_connection
+seealso:
+  - module: strata.aws.dynamodb_backup
+  - module: strata.aws.backup_verify
 notes:
   - Supports check mode; it verifies the table's file and reports the items that would be
     written (looking up existing keys in V(missing) mode) without writing.
@@ -102,9 +100,14 @@ notes:
   - To create a new table from a strata backup with AWS itself instead, upload the table file
     and call C(ImportTable) with C(InputFormat=DYNAMODB_JSON), C(InputCompressionType=GZIP)
     and the file's key as C(S3KeyPrefix); see the collection README.
-seealso:
-  - module: strata.aws.dynamodb_backup
-  - module: strata.aws.backup_verify
+extends_documentation_fragment:
+  - strata.aws.attributes
+  - strata.aws.attributes.platform
+  - ansible.builtin.action_common_attributes
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - strata.aws.aws_connection
 """
 
 EXAMPLES = r"""

@@ -19,6 +19,7 @@ description:
   - Items already in the table are never changed, even when their attribute values differ
     from the ones given here.
 version_added: 0.1.0
+author: strata maintainers (@strata-deploy)
 options:
   table:
     description: Name of the DynamoDB table to seed. It must already exist.
@@ -36,25 +37,18 @@ options:
     type: list
     elements: dict
     required: true
+notes:
+  - "IAM actions needed: C(dynamodb:DescribeTable), C(dynamodb:BatchGetItem), C(dynamodb:PutItem)."
+  - In check mode the module reads the table and reports in RV(written) what it would write.
+  - O(retries) also bounds the rounds of C(BatchGetItem) retries for unprocessed keys.
 extends_documentation_fragment:
+  - strata.aws.attributes
+  - strata.aws.attributes.platform
   - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
   - strata.aws.aws_connection
-notes:
-  - "IAM actions needed: C(dynamodb:DescribeTable), C(dynamodb:BatchGetItem), C(dynamodb:PutItem)."
-  - In check mode the module reads the table and reports in RV(written) what it would write.
-  - O(retries) also bounds the rounds of C(BatchGetItem) retries for unprocessed keys.
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: posix
-author: strata maintainers (@strata-deploy)
 """
 
 EXAMPLES = r"""

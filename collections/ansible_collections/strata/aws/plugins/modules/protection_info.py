@@ -18,6 +18,7 @@ description:
     block absent or with a setting off, PITR or deletion protection off when O(expect_point_in_time_recovery)
     or O(expect_deletion_protection) asks for it, a missing item). Changes nothing.
 version_added: 0.3.0
+author: strata maintainers (@strata-deploy)
 options:
   buckets:
     description: Buckets whose versioning and public access block must be on.
@@ -45,24 +46,17 @@ options:
     type: list
     elements: dict
     default: []
+notes:
+  - "IAM actions needed: C(s3:GetBucketVersioning), C(s3:GetBucketPublicAccessBlock), C(dynamodb:DescribeTable),
+    C(dynamodb:DescribeContinuousBackups), C(dynamodb:GetItem)."
 extends_documentation_fragment:
+  - strata.aws.attributes
+  - strata.aws.attributes.platform
   - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
   - strata.aws.aws_connection
-notes:
-  - "IAM actions needed: C(s3:GetBucketVersioning), C(s3:GetBucketPublicAccessBlock), C(dynamodb:DescribeTable),
-    C(dynamodb:DescribeContinuousBackups), C(dynamodb:GetItem)."
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: posix
-author: strata maintainers (@strata-deploy)
 """
 
 EXAMPLES = r"""

@@ -31,19 +31,22 @@ options:
     type: list
     elements: str
     default: []
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - strata.aws.aws_connection
-notes:
-  - Supports check mode; it counts the versions it would delete and the protections it would lift.
-  - Needs C(s3:ListBucketVersions), C(s3:DeleteObjectVersion), C(dynamodb:DescribeTable) and
-    C(dynamodb:UpdateTable).
 seealso:
   - module: strata.aws.s3_backup
   - module: strata.aws.dynamodb_backup
   - module: strata.aws.backup_verify
+notes:
+  - Supports check mode; it counts the versions it would delete and the protections it would lift.
+  - Needs C(s3:ListBucketVersions), C(s3:DeleteObjectVersion), C(dynamodb:DescribeTable) and
+    C(dynamodb:UpdateTable).
+extends_documentation_fragment:
+  - strata.aws.attributes
+  - strata.aws.attributes.platform
+  - ansible.builtin.action_common_attributes
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - strata.aws.aws_connection
 """
 
 EXAMPLES = r"""

@@ -35,7 +35,10 @@ options:
     type: str
     required: true
   dest:
-    description: Backup directory, for example C(backups/dev/20250101T000000Z). Created if needed.
+    description:
+      - Backup directory, for example C(backups/dev/20250101T000000Z); the bucket goes to
+        C(s3/<bucket>/) in it. Created if needed.
+      - Backup files are created with mode 0600.
     type: path
     required: true
   previous:
@@ -47,19 +50,21 @@ options:
     description: Number of objects transferred at the same time.
     type: int
     default: 8
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - strata.aws.aws_connection
+seealso:
+  - module: strata.aws.backup_manifest
+  - module: strata.aws.s3_restore
 notes:
   - Supports check mode; it lists the bucket and reports what would be downloaded or reused.
   - Only current object versions are backed up; object tags and ACLs are not.
   - Needs C(s3:ListBucket), C(s3:GetObject) and C(sts:GetCallerIdentity).
-  - Backup files are created with mode 0600.
-seealso:
-  - module: strata.aws.backup_manifest
-  - module: strata.aws.s3_restore
+extends_documentation_fragment:
+  - strata.aws.attributes
+  - strata.aws.attributes.platform
+  - ansible.builtin.action_common_attributes
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - strata.aws.aws_connection
 """
 
 EXAMPLES = r"""
@@ -114,7 +119,7 @@ reused:
   sample: 40
 """
 
-from ansible_collections.strata.aws.plugins.module_utils.backup_format import resolve
+from ansible_collections.strata.aws.plugins.module_utils.backup_layout import resolve
 from ansible_collections.strata.aws.plugins.module_utils.aws_module import client, run, source
 from ansible_collections.strata.aws.plugins.module_utils.backup_s3 import backup_bucket
 

@@ -49,11 +49,9 @@ options:
     description: Number of objects uploaded at the same time.
     type: int
     default: 8
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - strata.aws.aws_connection
+seealso:
+  - module: strata.aws.s3_backup
+  - module: strata.aws.backup_verify
 notes:
   - Supports check mode; it verifies the files it would upload and reports what would be
     uploaded, and fails the same way on a damaged one.
@@ -62,9 +60,14 @@ notes:
   - Objects of 1 GiB or more are uploaded in parts, without the conditional write; the bucket
     listing taken beforehand still keeps existing keys in V(missing) mode.
   - Needs C(s3:ListBucket), C(s3:PutObject) and, in V(overwrite) mode, C(s3:GetObject) (HeadObject).
-seealso:
-  - module: strata.aws.s3_backup
-  - module: strata.aws.backup_verify
+extends_documentation_fragment:
+  - strata.aws.attributes
+  - strata.aws.attributes.platform
+  - ansible.builtin.action_common_attributes
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - strata.aws.aws_connection
 """
 
 EXAMPLES = r"""

@@ -19,9 +19,10 @@ description:
     The lock table's item is deleted only while it still holds that ID.
   - The digest item C(<bucket>/<key>-md5) in the same table is not a lock and is never touched.
 version_added: 0.3.0
+author: strata maintainers (@strata-deploy)
 options:
   bucket:
-    description: The state bucket.
+    description: The state bucket, which also holds the C(<key>.tflock) lock object (lock modes C(lockfile), C(both)).
     type: str
     required: true
   key:
@@ -96,26 +97,19 @@ options:
         description: How long the run waited for the lock, in seconds.
         type: int
         default: 0
-extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - strata.aws.aws_connection
 notes:
   - "IAM actions needed: C(dynamodb:GetItem), C(dynamodb:DeleteItem) on the lock table; C(s3:GetObject),
     C(s3:DeleteObject) on C(<key>.tflock)."
   - In check mode O(state=absent) reports what it would release and releases nothing.
   - The bootstrap state (C(bootstrap/terraform.tfstate)) is shared by every environment of the account.
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: posix
-author: strata maintainers (@strata-deploy)
+extends_documentation_fragment:
+  - strata.aws.attributes
+  - strata.aws.attributes.platform
+  - ansible.builtin.action_common_attributes
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - strata.aws.aws_connection
 """
 
 EXAMPLES = r"""
@@ -171,6 +165,9 @@ lines:
   returned: always
   type: list
   elements: str
+  sample:
+    - "stateful lock 8d6e6c0e-3c9a-4f1e-9a0b-2f0c1d2e3f40: OperationTypeApply by runner@ci, created
+      2026-11-23T10:00:00.123456789Z (12m 5s ago), held in the lock table and the .tflock object"
 released_lines:
   description: With O(state=absent), one line per lock released (or that would be, in check mode), naming where it was held.
   returned: when O(state=absent)
@@ -224,8 +221,9 @@ def manage(module):
 def main():
     run(
         {
-            "bucket": {"type": "str", "required": True},
-            "key": {"type": "str", "no_log": False},
+            **tl.STATE_OPTIONS,
+            # One state (key, layer) or several (states).
+            "key": {"type": "str", "no_log": False},  # an object's key, not a secret
             "layer": {"type": "str", "default": "state"},
             "states": {"type": "list", "elements": "dict", "options": {
                 "layer": {"type": "str", "required": True},

@@ -24,9 +24,10 @@ description:
   - With O(state=present) it records O(target) for every state in O(states); going to C(lockfile)
     while the table exists, it deletes the state's digest item, which nothing keeps current any more.
 version_added: 0.3.0
+author: strata maintainers (@strata-deploy)
 options:
   bucket:
-    description: The state bucket.
+    description: The state bucket, where each state's lock mode is recorded (the object C(<key>.lock-mode)).
     type: str
     required: true
   lock_table:
@@ -68,25 +69,18 @@ options:
     description: The deploy command of the environment, quoted in messages as what to run next.
     type: str
     default: ansible-playbook playbooks/deploy.yml
+notes:
+  - "IAM actions needed: C(s3:GetObject), C(s3:PutObject), C(s3:ListBucket) on the state bucket;
+    C(dynamodb:DescribeTable), C(dynamodb:Scan), C(dynamodb:DeleteItem) on the lock table."
+  - In check mode O(state=present) reports what it would record and writes nothing.
 extends_documentation_fragment:
+  - strata.aws.attributes
+  - strata.aws.attributes.platform
   - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
   - strata.aws.aws_connection
-notes:
-  - "IAM actions needed: C(s3:GetObject), C(s3:PutObject), C(s3:ListBucket) on the state bucket;
-    C(dynamodb:DescribeTable), C(dynamodb:Scan), C(dynamodb:DeleteItem) on the lock table."
-  - In check mode O(state=present) reports what it would record and writes nothing.
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: posix
-author: strata maintainers (@strata-deploy)
 """
 
 EXAMPLES = r"""

@@ -21,13 +21,16 @@ description:
     above the current serial as a new version (every earlier version stays), sets the lock table's
     digest item C(<bucket>/<key>-md5) to the md5 of the new content, and releases the lock.
 version_added: 0.3.0
+author: strata maintainers (@strata-deploy)
 options:
   bucket:
     description: The state bucket (versioned).
     type: str
     required: true
   key:
-    description: The state object's key.
+    description:
+      - The state object's key, for example C(dev/stateful/terraform.tfstate); its S3 versions are
+        the ones read and rolled back to.
     type: str
     required: true
   lock_table:
@@ -54,25 +57,18 @@ options:
     description: With O(state=info), count and size every object version in the bucket.
     type: bool
     default: false
+notes:
+  - "IAM actions needed: C(s3:GetObject), C(s3:GetObjectVersion), C(s3:ListBucketVersions); for a rollback also
+    C(s3:PutObject), C(s3:DeleteObject) (the C(.tflock)), C(dynamodb:PutItem), C(dynamodb:DeleteItem)."
+  - In check mode a rollback is checked (version, lineage) and reported, and nothing is written.
 extends_documentation_fragment:
+  - strata.aws.attributes
+  - strata.aws.attributes.platform
   - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
   - strata.aws.aws_connection
-notes:
-  - "IAM actions needed: C(s3:GetObject), C(s3:GetObjectVersion), C(s3:ListBucketVersions); for a rollback also
-    C(s3:PutObject), C(s3:DeleteObject) (the C(.tflock)), C(dynamodb:PutItem), C(dynamodb:DeleteItem)."
-  - In check mode a rollback is checked (version, lineage) and reported, and nothing is written.
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: posix
-author: strata maintainers (@strata-deploy)
 """
 
 EXAMPLES = r"""
@@ -149,6 +145,7 @@ lock_id:
 
 from ansible_collections.strata.aws.plugins.module_utils import terraform_state as ts
 from ansible_collections.strata.aws.plugins.module_utils.aws_module import client, run
+from ansible_collections.strata.aws.plugins.module_utils.terraform_lock import STATE_OPTIONS
 from ansible_collections.strata.aws.plugins.module_utils.terraform_lock_mode import bucket_exists
 
 
@@ -175,8 +172,7 @@ def manage(module):
 def main():
     run(
         {
-            "bucket": {"type": "str", "required": True},
-            "key": {"type": "str", "required": True, "no_log": False},
+            **STATE_OPTIONS,
             "lock_table": {"type": "str"},
             "lock_mode": {"type": "str", "choices": ["dynamodb", "lockfile", "both"], "default": "both"},
             "state": {"type": "str", "choices": ["info", "rollback"], "default": "info"},

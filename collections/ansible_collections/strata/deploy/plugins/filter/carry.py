@@ -10,19 +10,23 @@ from collections.abc import Mapping
 DESTROYED = "destroyed, not replaced: nothing to carry into"
 
 
-def _kind(resource_type):
-    return "table" if resource_type == "aws_dynamodb_table" else "bucket"
+def _kind(resource_type, types):
+    """The kind (table, bucket) whose Terraform type ``types`` (strata_data_resource_types) names."""
+    for kind, name in (types or {}).items():
+        if name == resource_type:
+            return kind
+    raise ValueError(f"{resource_type!r} is not a data resource type: expected one of {sorted((types or {}).values())}")
 
 
-def carry_plan(data_loss, resources):
+def carry_plan(data_loss, resources, types):
     """One entry per table or bucket an apply replaced or destroyed (``data_loss`` of its summary):
     ``address``, ``kind`` (table or bucket), ``from`` (its name before), ``to`` (the name at the same
     address in ``resources``, the state after the apply; empty when it was destroyed), ``action``
-    and ``why``."""
+    and ``why``. ``types`` maps each kind to its Terraform resource type (strata_data_resource_types)."""
     plan = []
     for change in data_loss or []:
         now = [resource for resource in resources or [] if resource.get("address") == change["address"]]
-        plan.append({"address": change["address"], "kind": _kind(change["type"]), "from": change["name"],
+        plan.append({"address": change["address"], "kind": _kind(change["type"], types), "from": change["name"],
                      "to": now[0]["name"] if now else "", "action": change["action"], "why": change["why"]})
     return plan
 

@@ -43,14 +43,7 @@ notes:
   - In check mode the zip is built in memory and hashed; O(dest) is not written.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: posix
+  - strata.deploy.attributes
 """
 
 EXAMPLES = r"""

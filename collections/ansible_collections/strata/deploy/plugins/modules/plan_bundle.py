@@ -47,23 +47,18 @@ options:
     default: ''
   layers:
     description:
-      - With O(state=present), each layer in order, as C(strata.deploy.terraform_run) returned it with O(state=plan)
-        (RV(strata.deploy.terraform_run#module:bundle)) plus C(status) (C(planned) or C(planned after its
-        predecessor)), C(predecessor) and C(summary).
+      - With O(state=present), each layer in order, as M(strata.deploy.terraform_plan_file) returned it with
+        C(state=saved) (RV(strata.deploy.terraform_plan_file#module:bundle)) plus C(status) (C(planned) or C(planned
+        after its predecessor)), C(predecessor) and C(summary).
     type: list
     elements: dict
     default: []
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - strata.deploy.attributes
 attributes:
   check_mode:
-    support: full
     details: The manifest is written in check mode too (plan.yml plans in check mode); verify changes nothing.
-  diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: posix
 """
 
 EXAMPLES = r"""

@@ -37,6 +37,7 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - strata.deploy.attributes
 attributes:
   action:
     support: full
@@ -46,13 +47,7 @@ attributes:
   bypass_host_loop:
     support: none
   check_mode:
-    support: full
     details: In check mode nothing is written (a task that must write, such as a report, says C(check_mode=false)).
-  diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: posix
 author: strata maintainers (@strata-deploy)
 """
 

@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """S3 backup and restore against the emulator: bytes and metadata round-trip, backups are
-incremental, verification catches corruption, restore modes keep or replace objects."""
+incremental, verification catches corruption, restore modes keep or replace objects (the
+``source`` fixture is in conftest.py)."""
 from __future__ import annotations
 
 import gzip
@@ -15,14 +16,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ansible_collections.strata.aws.plugins.module_utils import backup_s3
-from ansible_collections.strata.aws.plugins.module_utils.backup_aws import aws_client, source_identity
-from ansible_collections.strata.aws.plugins.module_utils.backup_format import (
-    BackupError,
-    find_damage,
-    verify,
-    verify_live,
-    write_manifest,
-)
+from ansible_collections.strata.aws.plugins.module_utils.backup_aws import aws_client
+from ansible_collections.strata.aws.plugins.module_utils.backup_layout import BackupError
+from ansible_collections.strata.aws.plugins.module_utils.backup_manifest import find_damage, verify, verify_live, write_manifest
 from ansible_collections.strata.aws.plugins.module_utils.backup_s3 import (
     backup_bucket,
     count_objects,
@@ -70,11 +66,6 @@ def make_bucket(s3):
     for name in created:
         delete_all(s3, name)
         s3.delete_bucket(Bucket=name)
-
-
-@pytest.fixture
-def source(s3):
-    return source_identity(s3)
 
 
 def put_objects(s3, bucket, objects):

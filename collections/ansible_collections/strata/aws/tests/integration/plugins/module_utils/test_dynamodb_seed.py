@@ -5,8 +5,8 @@
 The module itself, run through ansible: tests/integration/plugins/modules/test_dynamodb_seed.py."""
 from __future__ import annotations
 
+import functools
 import re
-import uuid
 
 import pytest
 
@@ -20,25 +20,10 @@ def client(aws_session):
 
 
 @pytest.fixture
-def make_table(client):
-    """Create a PAY_PER_REQUEST table with the given key schema; drop it afterwards."""
-    created = []
-
-    def make(hash_key=("stat", "S"), range_key=None):
-        name = f"seed-{uuid.uuid4().hex[:10]}"
-        keys = [(hash_key, "HASH")] + ([(range_key, "RANGE")] if range_key else [])
-        client.create_table(
-            TableName=name,
-            BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": n, "KeyType": kt} for (n, _unused), kt in keys],
-            AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for (n, t), _unused in keys],
-        )
-        created.append(name)
-        return name
-
-    yield make
-    for name in created:
-        client.delete_table(TableName=name)
+def make_table(make_dynamodb_table):
+    """Create a PAY_PER_REQUEST table with the given key schema (``hash_key``, ``range_key``;
+    ``stat`` by default); dropped afterwards."""
+    return functools.partial(make_dynamodb_table, "seed")
 
 
 def _all_items(client, table):

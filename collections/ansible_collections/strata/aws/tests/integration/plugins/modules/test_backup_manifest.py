@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """strata.aws.backup_manifest run by ansible on a backup taken from the emulator: check mode
 lists what is pending, the manifest is written last and once (the manifest logic lives in
-module_utils/backup_format.py)."""
+module_utils/backup_manifest.py)."""
 from __future__ import annotations
 
 from ansible_adhoc import run_module

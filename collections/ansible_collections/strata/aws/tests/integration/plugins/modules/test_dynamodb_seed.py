@@ -6,11 +6,11 @@ run again and nothing changes, and clear failures. The seeding logic:
 tests/integration/plugins/module_utils/test_dynamodb_seed.py."""
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from ansible_adhoc import run_module
+
+from ..module_utils.test_dynamodb_seed import _all_items
 
 
 @pytest.fixture
@@ -18,39 +18,11 @@ def client(aws_session):
     return aws_session.client("dynamodb")
 
 
-@pytest.fixture
-def make_table(client):
-    """Create a PAY_PER_REQUEST table keyed on ``stat``; drop it afterwards."""
-    created = []
-
-    def make():
-        name = f"seed-{uuid.uuid4().hex[:10]}"
-        client.create_table(
-            TableName=name,
-            BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": "stat", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "stat", "AttributeType": "S"}],
-        )
-        created.append(name)
-        return name
-
-    yield make
-    for name in created:
-        client.delete_table(TableName=name)
-
-
-def _all_items(client, table):
-    items = []
-    for page in client.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
-        items.extend(page["Items"])
-    return items
-
-
 MODULE = "strata.aws.dynamodb_seed"
 
 
-def test_module_through_ansible(tmp_path, client, make_table, emulator_endpoint):
-    table = make_table()
+def test_module_through_ansible(tmp_path, client, make_dynamodb_table, emulator_endpoint):
+    table = make_dynamodb_table("seed")
     client.put_item(TableName=table, Item={"stat": {"S": "Quantity"}, "viewCount": {"N": "41"}})
     args = {
         "table": table,

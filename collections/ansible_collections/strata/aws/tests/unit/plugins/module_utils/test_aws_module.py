@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from ansible_adhoc import REPO, run_module
+from ansible_adhoc import adhoc, run_module
 from ansible_collections.strata.aws.plugins.module_utils import aws_module
 
 # Fake credentials, planted to prove that no verbosity shows them.
@@ -23,19 +21,8 @@ SECRETS = {"access_key": "AKIASTRATAEXAMPLE123", "secret_key": "s3cr3t/Strata+Ex
 
 
 def run_verbose(workdir: Path, module: str, args: dict) -> str:
-    """stdout and stderr of ``module`` run with -vvvv and the default callback."""
-    config = workdir / "ansible.cfg"
-    config.write_text("[defaults]\n")
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
-        "ANSIBLE_CONFIG": str(config),
-        "ANSIBLE_HOME": str(workdir / "ansible-home"),
-        "ANSIBLE_COLLECTIONS_PATH": str(REPO / "collections"),
-        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-    }
-    command = [str(Path(sys.executable).with_name("ansible")), "localhost", "-i", "localhost,", "-c", "local",
-               "-m", module, "-a", json.dumps(args), "-vvvv"]
-    proc = subprocess.run(command, env=env, cwd=workdir, capture_output=True, text=True, timeout=120, check=False)
+    """stdout and stderr of ``module`` run with -vvvv and the default callback, no AWS_ variable set."""
+    proc = adhoc(workdir, module, args, "-vvvv", environ={k: v for k, v in os.environ.items() if not k.startswith("AWS_")})
     return proc.stdout + proc.stderr
 
 

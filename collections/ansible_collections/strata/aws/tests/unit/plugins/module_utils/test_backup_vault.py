@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """module_utils/backup_vault.py without an emulator: the vault's backups are chosen by the
-same rules as those of a backup root (one implementation, backup_format.choose_backup), the
+same rules as those of a backup root (one implementation, backup_catalog.choose_backup), the
 upload order puts the manifest last, and a read-back that differs is named. The vault is a
 directory served through a minimal stand-in of the S3 client's listing and reads."""
 from __future__ import annotations
@@ -14,14 +14,15 @@ import os
 import pytest
 from botocore.exceptions import ClientError
 
-from ansible_collections.strata.aws.plugins.module_utils.backup_format import BackupError, find_backup
+from ansible_collections.strata.aws.plugins.module_utils.backup_catalog import find_backup
+from ansible_collections.strata.aws.plugins.module_utils.backup_layout import BackupError
 from ansible_collections.strata.aws.plugins.module_utils.backup_vault import (
     backup_files,
     find_vault_backup,
     object_problem,
 )
 
-from .test_backup_format import _holding, make_backup
+from .test_backup_catalog import _holding, make_backup
 
 
 class DirectoryBucket:

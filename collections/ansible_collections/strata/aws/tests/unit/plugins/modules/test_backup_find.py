@@ -2,11 +2,11 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """strata.aws.backup_find run by ansible on real directories, no emulator (the rules:
-tests/unit/plugins/module_utils/test_backup_format.py)."""
+tests/unit/plugins/module_utils/test_backup_catalog.py)."""
 from __future__ import annotations
 
 from ansible_adhoc import run_module
-from ..module_utils.test_backup_format import make_backup
+from ..module_utils.test_backup_catalog import make_backup
 
 
 def test_chooses_the_latest_complete_backup(tmp_path):

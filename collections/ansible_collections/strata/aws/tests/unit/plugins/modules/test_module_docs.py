@@ -49,6 +49,18 @@ def test_every_module_has_valid_documentation():
         yaml.safe_load(doc["examples"])
 
 
+def test_every_module_documents_its_attributes():
+    """From strata.aws.attributes, listed before ansible.builtin.action_common_attributes (the
+    first fragment's values win: the other's would make platform's support N/A), with the
+    descriptions of the latter."""
+    docs = ansible_doc(*MODULES)
+    for module in MODULES:
+        attributes = docs[f"strata.aws.{module}"]["doc"]["attributes"]
+        assert attributes["check_mode"]["description"] and attributes["check_mode"]["support"] == "full", module
+        assert attributes["diff_mode"]["support"] == "none", module
+        assert (attributes["platform"]["support"], attributes["platform"]["platforms"]) == ("full", "posix"), module
+
+
 def test_aws_modules_document_the_connection_options_and_retries():
     docs = ansible_doc(*AWS_MODULES)
     for module in AWS_MODULES:

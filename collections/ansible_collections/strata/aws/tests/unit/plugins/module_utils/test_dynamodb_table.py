@@ -1,10 +1,11 @@
 # Copyright: Contributors to the strata project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The key schema a backup records and how a restore compares it (pure logic, no AWS)."""
+"""module_utils/dynamodb_table.py: the key schema a backup records and how a restore compares it
+(pure logic, no AWS)."""
 from __future__ import annotations
 
-from ansible_collections.strata.aws.plugins.module_utils.backup_dynamodb import (
+from ansible_collections.strata.aws.plugins.module_utils.dynamodb_table import (
     describe_key_schema,
     key_schema,
     key_schema_change,

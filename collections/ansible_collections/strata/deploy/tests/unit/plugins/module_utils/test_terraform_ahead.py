@@ -1,7 +1,7 @@
 # Copyright: Contributors to the strata project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""strata.deploy terraform_run: plans made side by side (ahead) and when a later layer uses one."""
+"""strata.deploy terraform_ahead: plans made side by side (ahead) and when a later layer uses one."""
 from __future__ import annotations
 
 import json
@@ -11,7 +11,10 @@ import zipfile
 
 import pytest
 
-from ansible_collections.strata.deploy.plugins.module_utils import terraform_run as tr
+from ansible_collections.strata.deploy.plugins.module_utils import terraform_ahead as ah
+from ansible_collections.strata.deploy.plugins.module_utils import terraform_jobs as jobs
+from ansible_collections.strata.deploy.plugins.module_utils import terraform_workdir as wd
+from ansible_collections.strata.deploy.plugins.module_utils.terraform_runner import Runner
 
 STATE = {"version": 4, "serial": 7, "lineage": "l-1",
          "outputs": {"table": {"value": "strata-visits-dev", "type": "string"}},
@@ -27,14 +30,14 @@ class Terraform:
     (a zip holding the state it was made against) at its -out path; ``changes`` names the working
     copies whose plan changes something. Records (cwd, command) of every call."""
 
-    def __init__(self, default_cwd, changes=()):
-        self.default_cwd, self.changes = str(default_cwd), {str(c) for c in changes}
+    def __init__(self, changes=()):
+        self.changes = {str(c) for c in changes}
         self.calls = []
         self.argvs = []
         self.lock = threading.Lock()
 
-    def __call__(self, argv, cwd=None):
-        cwd = str(cwd or self.default_cwd)
+    def __call__(self, argv, cwd):
+        cwd = str(cwd)
         command = argv[1]
         with self.lock:
             self.calls.append((os.path.basename(cwd), command))
@@ -69,10 +72,10 @@ def _layer(root, name):
 @pytest.fixture
 def layers(tmp_path):
     """bootstrap, stateful and stateless working copies, each initialised by an earlier run."""
-    fake = Terraform(tmp_path / "bootstrap")
+    fake = Terraform()
     works = {name: _layer(tmp_path, name) for name in ("bootstrap", "stateful", "stateless")}
     for work in works.values():
-        tr.Runner(lambda argv, w=work: fake(argv, cwd=w), "terraform", str(work), work.name, 0).init()
+        wd.ensure_init(Runner(fake, "terraform", str(work), work.name, 0))
     return works
 
 
@@ -80,29 +83,31 @@ def _ahead(works, *names):
     return [{"layer": name, "work_dir": str(works[name])} for name in names]
 
 
+def apply(execute, work, **kwargs):
+    """A layer's apply (terraform_jobs.apply) in its working copy, initialised already."""
+    return jobs.apply(Runner(execute, "terraform", str(work), work.name, 0), **kwargs)
+
+
 def test_a_later_layer_uses_the_plan_made_ahead_and_runs_no_terraform(layers):
-    fake = Terraform(layers["bootstrap"])
-    first = tr.run(fake, "terraform", str(layers["bootstrap"]), "bootstrap",
-                   ahead=_ahead(layers, "stateful", "stateless"), ahead_id="run-1")
+    fake = Terraform()
+    first = apply(fake, layers["bootstrap"], ahead=_ahead(layers, "stateful", "stateless"), ahead_id="run-1")
     assert [r["rc"] for r in first["ahead"]] == [0, 0]
     assert fake.commands("stateful") == ["plan"] and fake.commands("stateless") == ["plan"]
-    assert (layers["stateful"] / tr.AHEAD_PLAN).exists()
+    assert (layers["stateful"] / ah.AHEAD_PLAN).exists()
 
     for name in ("stateful", "stateless"):
-        result = tr.run(lambda argv, n=name: fake(argv, cwd=layers[n]), "terraform", str(layers[name]), name,
-                        ahead_id="run-1")
+        result = apply(fake, layers[name], ahead_id="run-1")
         assert result["planned_ahead"] and not result["changed"]
         assert fake.commands(name) == ["plan"], "no second plan, no state pull: the plan file holds the state"
         assert result["outputs"] == {"table": "strata-visits-dev"}
         assert [r["name"] for r in result["resources"]] == ["strata-visits-dev"]
-        assert not (layers[name] / tr.AHEAD_PLAN).exists() and not (layers[name] / tr.AHEAD_RECORD).exists()
+        assert not (layers[name] / ah.AHEAD_PLAN).exists() and not (layers[name] / ah.AHEAD_RECORD).exists()
 
 
 def test_plans_made_ahead_take_no_lock_and_the_applying_layer_plans_under_its_lock(layers):
     """A run killed during the side-by-side plans can leave a lock only on the layer it applies."""
-    fake = Terraform(layers["bootstrap"])
-    tr.run(fake, "terraform", str(layers["bootstrap"]), "bootstrap", ahead=_ahead(layers, "stateful", "stateless"),
-           ahead_id="run-1")
+    fake = Terraform()
+    apply(fake, layers["bootstrap"], ahead=_ahead(layers, "stateful", "stateless"), ahead_id="run-1")
     plans = {cwd: argv for cwd, argv in fake.argvs if argv[1] == "plan"}
     assert set(plans) == {"bootstrap", "stateful", "stateless"}
     assert "-lock=false" not in plans["bootstrap"]
@@ -111,8 +116,8 @@ def test_plans_made_ahead_take_no_lock_and_the_applying_layer_plans_under_its_lo
 
 @pytest.mark.parametrize("spoil", ["inputs", "config", "other_run", "applied_since", "module"])
 def test_a_plan_made_ahead_is_not_used_when_anything_changed(layers, spoil):
-    fake = Terraform(layers["bootstrap"])
-    tr.run(fake, "terraform", str(layers["bootstrap"]), "bootstrap", ahead=_ahead(layers, "stateful"), ahead_id="run-1")
+    fake = Terraform()
+    apply(fake, layers["bootstrap"], ahead=_ahead(layers, "stateful"), ahead_id="run-1")
     ahead_id, ahead_ok = "run-1", True
     if spoil == "inputs":
         (layers["stateful"] / "strata.auto.tfvars.json").write_text('{"env": "prod"}\n')
@@ -125,26 +130,22 @@ def test_a_plan_made_ahead_is_not_used_when_anything_changed(layers, spoil):
         ahead_id = "run-2"
     else:
         ahead_ok = False
-    result = tr.run(lambda argv: fake(argv, cwd=layers["stateful"]), "terraform", str(layers["stateful"]), "stateful",
-                    ahead_id=ahead_id, ahead_ok=ahead_ok)
+    result = apply(fake, layers["stateful"], ahead_id=ahead_id, ahead_ok=ahead_ok)
     assert not result["planned_ahead"]
     assert fake.commands("stateful") == ["plan", "plan"]
-    assert not (layers["stateful"] / tr.AHEAD_PLAN).exists() and not (layers["stateful"] / tr.AHEAD_RECORD).exists()
+    assert not (layers["stateful"] / ah.AHEAD_PLAN).exists() and not (layers["stateful"] / ah.AHEAD_RECORD).exists()
 
 
 def test_a_plan_with_changes_made_ahead_is_planned_again_before_an_apply_but_serves_check_mode(layers):
-    fake = Terraform(layers["bootstrap"], changes=[layers["stateful"]])
-    tr.run(fake, "terraform", str(layers["bootstrap"]), "bootstrap", ahead=_ahead(layers, "stateful"), ahead_id="a")
-    applied = tr.run(lambda argv: fake(argv, cwd=layers["stateful"]), "terraform", str(layers["stateful"]), "stateful",
-                     ahead_id="a")
+    fake = Terraform(changes=[layers["stateful"]])
+    apply(fake, layers["bootstrap"], ahead=_ahead(layers, "stateful"), ahead_id="a")
+    applied = apply(fake, layers["stateful"], ahead_id="a")
     assert not applied["planned_ahead"] and applied["applied"]
     assert fake.commands("stateful") == ["plan", "plan", "show", "apply", "state"]
 
     fake.calls.clear()
-    tr.run(fake, "terraform", str(layers["bootstrap"]), "bootstrap", ahead=_ahead(layers, "stateful"), ahead_id="b",
-           check_mode=True)
-    checked = tr.run(lambda argv: fake(argv, cwd=layers["stateful"]), "terraform", str(layers["stateful"]), "stateful",
-                     ahead_id="b", check_mode=True)
+    apply(fake, layers["bootstrap"], ahead=_ahead(layers, "stateful"), ahead_id="b", check_mode=True)
+    checked = apply(fake, layers["stateful"], ahead_id="b", check_mode=True)
     assert checked["planned_ahead"] and checked["changed"] and not checked["applied"]
     assert fake.commands("stateful") == ["plan", "show"]
 
@@ -152,30 +153,22 @@ def test_a_plan_with_changes_made_ahead_is_planned_again_before_an_apply_but_ser
 def test_a_layer_that_cannot_be_planned_ahead_is_skipped_without_failing_the_run(layers, tmp_path):
     fresh = tmp_path / "fresh"
     fresh.mkdir()
-    fake = Terraform(layers["bootstrap"])
+    fake = Terraform()
 
-    def execute(argv, cwd=None):
-        if cwd and str(cwd) == str(layers["stateless"]) and argv[1] == "plan":
+    def execute(argv, cwd):
+        if str(cwd) == str(layers["stateless"]) and argv[1] == "plan":
             return 1, "", "Error: Error acquiring the state lock\n\nLock Info:\n  ID: 9\n\n"
         return fake(argv, cwd=cwd)
 
-    result = tr.run(execute, "terraform", str(layers["bootstrap"]), "bootstrap", ahead_id="r",
-                    ahead=[{"layer": "fresh", "work_dir": str(fresh)}] + _ahead(layers, "stateless"))
+    # The stateful backend changed since its last init: its own run inits, then plans.
+    (layers["stateful"] / "backend.tf").write_text('terraform {\n  backend "s3" {}\n}\n')
+    result = apply(execute, layers["bootstrap"], ahead_id="r",
+                   ahead=[{"layer": "fresh", "work_dir": str(fresh)}] + _ahead(layers, "stateful", "stateless"))
     skipped = {r["layer"]: r["skipped"] for r in result["ahead"]}
     assert skipped["fresh"] == "no working copy from an earlier run"
+    assert skipped["stateful"] == "needs init" and fake.commands("stateful") == []
     assert "locked by another run" in skipped["stateless"]
-    assert not (layers["stateless"] / tr.AHEAD_RECORD).exists()
+    assert not (layers["stateless"] / ah.AHEAD_RECORD).exists()
     assert result["action"] == "apply" and not result["changed"]
-    later = tr.run(lambda argv: fake(argv, cwd=layers["stateless"]), "terraform", str(layers["stateless"]), "stateless",
-                   ahead_id="r")
+    later = apply(fake, layers["stateless"], ahead_id="r")
     assert not later["planned_ahead"] and fake.commands("stateless") == ["plan"]
-
-
-def test_plan_state_reads_the_state_inside_a_plan_file(tmp_path):
-    path = tmp_path / "p.tfplan"
-    with zipfile.ZipFile(path, "w") as plan:
-        plan.writestr("tfstate", json.dumps(STATE))
-    assert tr.plan_state(str(path))["serial"] == 7
-    (tmp_path / "not-a-zip").write_text("x")
-    assert tr.plan_state(str(tmp_path / "not-a-zip")) is None
-    assert tr.plan_state(str(tmp_path / "missing")) is None
