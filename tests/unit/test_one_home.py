@@ -91,11 +91,6 @@ def test_the_data_guard_of_terraform_run_names_the_preflights_data_resource_type
     assert sorted(home.values()) == sorted(terraform_plan.DATA_RESOURCE_TYPES)
 
 
-# playbooks/drift.yml compares the types itself (beyond its first play, which is all this
-# change touches); it is to read strata_data_resource_types like the roles.
-DATA_TYPE_READERS_TO_MOVE = {"playbooks/drift.yml"}
-
-
 def test_roles_and_playbooks_read_the_data_resource_types_from_the_fact():
     quoted = re.compile(r"""['"](%s)['"]""" % "|".join(map(re.escape, _data_resource_types().values())))
     home = ROOT / "roles" / "preflight" / "vars" / "main.yml"
@@ -103,4 +98,4 @@ def test_roles_and_playbooks_read_the_data_resource_types_from_the_fact():
     for path in list((ROOT / "roles").rglob("*.yml")) + list((ROOT / "playbooks").glob("*.yml")):
         if path != home and quoted.search(path.read_text()):
             spelled.add(str(path.relative_to(ROOT)))
-    assert spelled <= DATA_TYPE_READERS_TO_MOVE, spelled - DATA_TYPE_READERS_TO_MOVE
+    assert not spelled, spelled
