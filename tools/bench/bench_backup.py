@@ -55,7 +55,7 @@ MIB = 1024 * 1024
 
 def step(args):
     """Run one measured step; print its JSON result."""
-    from ansible_collections.strata.aws.plugins.module_utils import backup_dynamodb, backup_manifest, backup_s3, dynamodb_table
+    from ansible_collections.strata.aws.plugins.module_utils import backup_dynamodb, backup_manifest, backup_s3, backup_s3_restore, dynamodb_table
     from ansible_collections.strata.aws.plugins.module_utils.backup_aws import aws_client
 
     ddb, s3 = aws_client("dynamodb", pool_size=16), aws_client("s3", pool_size=16)
@@ -86,7 +86,7 @@ def step(args):
                                                  concurrency=args.concurrency)
         result = {"items": restored["item_count"], "written": restored["restored"]}
     elif name == "s3-restore":
-        restored = backup_s3.restore_bucket(s3, args.dir, bucket=args.target, concurrency=args.concurrency)
+        restored = backup_s3_restore.restore_bucket(s3, args.dir, bucket=args.target, concurrency=args.concurrency)
         result = {"objects": restored["object_count"], "bytes": restored["uploaded_bytes"]}
     elif name == "full-backup":
         from ansible_collections.strata.aws.plugins.module_utils import backup_vault
@@ -109,7 +109,7 @@ def step(args):
             src = backup_vault.fetch_backups(s3, args.vault, found, args.previous, args.concurrency)["dir"]
         backup_manifest.verify(src)
         restored = backup_dynamodb.restore_table(ddb, src, table=args.target, concurrency=4)
-        objects = backup_s3.restore_bucket(s3, src, bucket=args.target, concurrency=args.concurrency)
+        objects = backup_s3_restore.restore_bucket(s3, src, bucket=args.target, concurrency=args.concurrency)
         result = {"items": restored["item_count"], "objects": objects["object_count"]}
     elif name == "method-backup":
         from ansible_collections.strata.aws.plugins.module_utils import backup_export, backup_vault
@@ -134,7 +134,7 @@ def step(args):
         uri = f"s3://{args.vault}/bench/{os.path.basename(args.dir)}"
         backup_manifest.verify(uri, s3=s3, concurrency=args.concurrency)
         restored = backup_dynamodb.restore_table(ddb, uri, table=args.target, concurrency=4, s3=s3)
-        objects = backup_s3.restore_bucket(s3, uri, bucket=args.target, concurrency=args.concurrency)
+        objects = backup_s3_restore.restore_bucket(s3, uri, bucket=args.target, concurrency=args.concurrency)
         result = {"items": restored["item_count"], "objects": objects["object_count"]}
     elif name == "raw-both":
         def drain(key):

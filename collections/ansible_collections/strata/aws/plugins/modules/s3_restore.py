@@ -158,7 +158,7 @@ failed_objects:
 """
 
 from ansible_collections.strata.aws.plugins.module_utils.aws_module import run_restore
-from ansible_collections.strata.aws.plugins.module_utils.backup_s3 import restore_bucket
+from ansible_collections.strata.aws.plugins.module_utils.backup_s3_restore import restore_bucket
 
 
 def main():

@@ -31,7 +31,9 @@ CLEAN = {"problems": [], "buckets": {"tf": {}, "s-local": {}, "l-local": {}}, "t
          "items": [], "changed": False, "failed": False, "invocation": {"module_args": {}}}
 
 
-def report(results=RESULTS, deployed=("bootstrap", "stateful"), protection=CLEAN, **expect):
+def report(results=None, deployed=("bootstrap", "stateful"), protection=None, **expect):
+    results = RESULTS if results is None else results
+    protection = CLEAN if protection is None else protection
     return drift_report(results, LAYERS, list(deployed), protection, env="local", account="123456789012",
                         generated_at="2026-01-01T00:00:00Z", **expect)
 

@@ -23,7 +23,9 @@ ITEMS = {"items": [{"key": {"stat": "Quantity"}, "present": True, "item": {"stat
 BACKUP = {"name": "20260101T060000Z", "manifest": {"created_at": "2026-01-01T06:00:00Z"}}
 
 
-def report(items=ITEMS, backup=BACKUP, max_age_hours=24, generated_at="2026-01-02T07:30:00Z"):
+def report(items=None, backup=None, max_age_hours=24, generated_at="2026-01-02T07:30:00Z"):
+    items = ITEMS if items is None else items
+    backup = BACKUP if backup is None else backup
     return status_report(STATES, LAYERS, LOCKS, items, backup, env="local", account="123456789012",
                          generated_at=generated_at, backup_root="/b", max_age_hours=max_age_hours, state_bucket="tf-123")
 
