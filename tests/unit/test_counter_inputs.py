@@ -3,35 +3,8 @@ and what was expected. Run for real against an endpoint where nothing listens (a
 far as AWS would fail differently). The counter on a real deployment: molecule day2 (counter.yml)."""
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def run_counter(inventory: str, *extra: str) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{_closed_port()}",
-        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_FORCE_COLOR": "0",
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
-    args = [str(Path(sys.executable).parent / "ansible-playbook"), str(ROOT / "playbooks" / "counter.yml"),
-            "-i", str(ROOT / "inventories" / inventory), *extra]
-    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False)
+from playbook_run import run_playbook
 
 
 @pytest.mark.parametrize(
@@ -49,7 +22,7 @@ def run_counter(inventory: str, *extra: str) -> subprocess.CompletedProcess:
     ],
 )
 def test_bad_input_is_refused_before_any_aws_call(inventory, extra_vars, expected):
-    result = run_counter(inventory, *[arg for value in extra_vars for arg in ("-e", value)])
+    result = run_playbook("counter.yml", *[arg for value in extra_vars for arg in ("-e", value)], inventory=inventory)
     output = " ".join((result.stdout + result.stderr).split())
     assert result.returncode != 0
     assert expected in output, output[-3000:]
@@ -58,5 +31,5 @@ def test_bad_input_is_refused_before_any_aws_call(inventory, extra_vars, expecte
 
 def test_an_unanswered_counter_value_is_not_given():
     """A survey's '' for counter_value with the default read passes the checks and goes as far as AWS."""
-    result = run_counter("local", "-e", "counter_value=")
+    result = run_playbook("counter.yml", "-e", "counter_value=")
     assert "Ask STS who we are" in result.stdout, (result.stdout + result.stderr)[-3000:]

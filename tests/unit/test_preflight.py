@@ -6,38 +6,19 @@ far as an AWS call would fail differently (the account could not be identified).
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from playbook_run import run_playbook
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def run_deploy(*extra: str, check: bool = False, result_format: str = "yaml", endpoint: str = "") -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "AWS_ENDPOINT_URL": endpoint or f"http://127.0.0.1:{_closed_port()}",
-        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_FORCE_COLOR": "0",
-        "ANSIBLE_CALLBACK_RESULT_FORMAT": result_format,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
-    args = [str(Path(sys.executable).parent / "ansible-playbook"), str(ROOT / "playbooks" / "deploy.yml"),
-            "-i", str(ROOT / "inventories" / "local"), *extra]
-    if check:
-        args.append("--check")
-    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False)
+def run_deploy(*extra: str, check: bool = False, result_format: str = "yaml", endpoint: str = ""):
+    return run_playbook("deploy.yml", *extra, check=check, endpoint=endpoint,
+                        environ={"ANSIBLE_CALLBACK_RESULT_FORMAT": result_format})
 
 
 @pytest.mark.parametrize(

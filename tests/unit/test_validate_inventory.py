@@ -6,13 +6,10 @@ The playbooks run for real against an endpoint where nothing listens, as in test
 """
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import yaml
+from playbook_run import run_playbook
 
 from ansible_collections.strata.deploy.plugins.filter.variable_checks import variable_refusals
 
@@ -20,26 +17,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ROLE = ROOT / "roles" / "validate_inventory"
 # Variables a rule reads that no role declares: Automation Controller sets them on every job.
 SET_BY_THE_CONTROLLER = {"awx_job_id", "tower_job_id"}
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def run_playbook(playbook: Path, *extra: str) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{_closed_port()}",
-        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_FORCE_COLOR": "0",
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
-    args = [str(Path(sys.executable).parent / "ansible-playbook"), str(playbook), "-i", str(ROOT / "inventories" / "local"),
-            *extra]
-    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False)
 
 
 def _roles_checked() -> list[str]:
@@ -88,7 +65,7 @@ def test_a_playbook_that_lists_preflight_alone_is_checked_first():
 
 
 def test_the_playbooks_check_once_then_derive_the_facts():
-    result = run_playbook(ROOT / "playbooks" / "deploy.yml")
+    result = run_playbook("deploy.yml")
     tasks = [line for line in result.stdout.splitlines() if line.startswith("TASK [")]
     checks = [i for i, line in enumerate(tasks) if "Check what argument specs cannot say" in line]
     assert len(checks) == 1, tasks
