@@ -115,6 +115,7 @@ class StrataTableExport(TableExport):
         ]
         self.item_count = 0
         self.processed_bytes = 0
+        self.started_answer: dict[str, Any] | None = None
 
     def _put(self, s3_backend: Any, key: str, body: bytes, etag: str | None = None) -> Any:
         bucket = s3_backend.get_bucket(self.s3_bucket)
@@ -173,6 +174,11 @@ class StrataTableExport(TableExport):
         self.status = "COMPLETED"
 
     def response(self) -> dict[str, Any]:
+        # The call that starts an export answers IN_PROGRESS, as AWS does, even when the
+        # export's thread finished first (a loaded machine): export_table keeps that answer.
+        started, self.started_answer = self.started_answer, None
+        if started is not None:
+            return started
         answer = dict(super().response(), ExportArn=self.arn, TableId=self.table_id,
                       StartTime=self.start_time, ExportTime=self.export_time)
         if self.status == "COMPLETED":
@@ -194,6 +200,7 @@ def export_table(self: models.DynamoDBBackend, s3_bucket: str, s3_prefix: str, t
                                account_id=s3_bucket_owner or self.account_id, table=table,
                                export_format=export_format, export_type=export_type)
     self.table_exports[export.arn] = export
+    export.started_answer = export.response()
     export.start()
     return export
 
