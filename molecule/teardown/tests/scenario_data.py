@@ -2,7 +2,7 @@
 
     scenario_data.py write | check-deployed | check-partly-torn-down | check-torn-down
                      | check-fresh | check-restored | craft-backups BACKUP_ROOT CRAFTED_ROOT
-                     | check-vault SNAPSHOT_FILE [before|after]
+                     | check-vault SNAPSHOT_FILE [before|after] | check-exported
 """
 from __future__ import annotations
 
@@ -205,8 +205,30 @@ def check_vault(snapshot: str, when: str) -> None:
     print(f"{vault} outlived the state backend: all {len(before)} objects unchanged, plus {backend[0]}")
 
 
+def check_exported() -> None:
+    """After the teardown run with backup_method export was interrupted in its destroy: the vault
+    holds a complete backup (manifest written) in which DynamoDB exported the visits table, with
+    every item, and the site bucket's objects were copied there; nothing of it was kept locally."""
+    s3 = boto3.client("s3", region_name=REGION)
+    [vault] = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(VAULT_PREFIX)]
+    for key in sorted((k for k in _vault_listing(s3, vault) if k.startswith("local/") and k.endswith("/manifest.json")),
+                      reverse=True):
+        manifest = json.loads(s3.get_object(Bucket=vault, Key=key)["Body"].read())
+        tables = {t["name"]: t for t in manifest["tables"]}
+        if tables.get(TABLE, {}).get("method") == "export":
+            break
+    else:
+        raise AssertionError(f"no backup in {vault}/local/ holds {TABLE} exported by DynamoDB")
+    assert tables[TABLE]["item_count"] == len(ITEMS), tables[TABLE]
+    assert tables[TABLE]["export"]["arn"].startswith("arn:aws:dynamodb:"), tables[TABLE]["export"]
+    buckets = {b["name"]: b for b in manifest["buckets"]}
+    assert buckets[SITE]["object_count"] >= 3, buckets
+    print(f"{vault}/{key.rsplit('/', 1)[0]}: {TABLE} exported ({tables[TABLE]['item_count']} items), "
+          f"{buckets[SITE]['object_count']} objects of {SITE} copied server-side")
+
+
 COMMANDS = {"check-vault": check_vault, "check-backend-gone": check_backend_gone, "write": write, "check-deployed": check_data, "check-restored": check_data, "check-torn-down": check_torn_down,
-            "check-partly-torn-down": check_partly_torn_down, "check-fresh": check_fresh, "craft-backups": craft_backups}
+            "check-partly-torn-down": check_partly_torn_down, "check-exported": check_exported, "check-fresh": check_fresh, "craft-backups": craft_backups}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
