@@ -163,8 +163,13 @@ docs: setup $(DOCS_VENV)/.installed ## the collections' module and plugin refere
 	@echo "The collections' reference: build/docs/build/html/index.html (RST in build/docs/rst);" \
 	  "offline, its links to docs.ansible.com stay unresolved (the warnings above)."
 
-unit: setup browser-deps ## pytest: modules, emulator, Lambda handler, the site in headless Chromium
-	$(BIN)/python -m pytest
+# pytest-xdist spreads the test files over PYTEST_WORKERS processes (one per core by default),
+# each with its own in-process emulator on a free port; a file's tests stay in one process, so
+# its module-scoped fixtures (a deployed layer, a large table) are made once. PYTEST_WORKERS=0
+# runs them in this process, one after the other.
+PYTEST_WORKERS ?= auto
+unit: setup browser-deps ## pytest: modules, emulator, Lambda handler, the site in headless Chromium (PYTEST_WORKERS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 browser-deps: ## install Chromium and chromedriver from the distribution (apt), only if missing
 	sh tools/ci/browser_deps.sh
