@@ -98,7 +98,8 @@ _ACTION_PREFIX = {"monitoring": "cloudwatch"}
 
 class RequestLog:
     """CloudTrail-like record of the requests a server answered: one JSON object per line
-    (time, principal, service, operation, and each action with its resource and decision)."""
+    (time, principal, service, operation, and each action with its resource, its condition keys
+    and decision)."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -405,7 +406,8 @@ def _record(server: ServerIam | None, response: Any, operation: str, principal: 
         "service": response.boto3_service_name if operation else "s3",
         "operation": operation or f"{response.method} {response.raw_path.split('?', 1)[0]}",
         "enforced": enforce,
-        "checks": [{"action": c.action, "resource": c.resource, "decision": d} for c, d in decisions],
+        "checks": [{"action": c.action, "resource": c.resource, "decision": d, **({"context": dict(c.context)} if c.context else {})}
+                   for c, d in decisions],
     })
 
 
