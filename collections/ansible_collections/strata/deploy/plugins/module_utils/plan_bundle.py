@@ -184,7 +184,9 @@ def build_manifest(bundle_dir, env, account_id, region, layers, created):
 
 
 def write_manifest(bundle_dir, manifest):
-    """Write the manifest last and atomically; the plan files become read-only."""
+    """Write the manifest last and atomically; the plan files become read-only. The bundle is
+    readable by its owner only (directory 0700, files 0600 or 0400): its plans hold the state."""
+    os.chmod(bundle_dir, 0o700)
     for entry in manifest["layers"].values():
         if entry.get("plan_file"):
             os.chmod(os.path.join(bundle_dir, entry["plan_file"]), 0o400)
