@@ -14,7 +14,6 @@ import boto3
 import pytest
 
 from ansible_adhoc import run_module
-
 from ansible_collections.strata.deploy.plugins.module_utils import plan_bundle as pb
 
 
