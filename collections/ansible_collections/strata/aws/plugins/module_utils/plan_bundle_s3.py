@@ -29,6 +29,7 @@ RULE_ID = "strata-expire-plan-bundle-"
 """The id of the expiration rule added for a prefix no rule covers (followed by the prefix)."""
 _MISSING = ("NoSuchKey", "404", "NotFound")
 _NO_LIFECYCLE = ("NoSuchLifecycleConfiguration",)
+_NO_BUCKET = ("NoSuchBucket",)
 
 
 class PlanBundleError(StrataAWSError):
@@ -102,6 +103,11 @@ def ensure_expiration(s3, bucket, prefix, days, check_mode=False):
     try:
         rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket).get("Rules", [])
     except ClientError as exc:
+        if error_code(exc) in _NO_BUCKET:
+            raise PlanBundleError(f"plan_bundle is '{bundle_uri(bucket, prefix)}': the bucket {bucket} does not exist (a "
+                                  "plan bundle goes into an existing bucket; the state bucket exists once the bootstrap "
+                                  "layer is deployed: run playbooks/deploy.yml first, or give -e plan_bundle=<dir>). "
+                                  "Nothing was changed.") from None
         if error_code(exc) not in _NO_LIFECYCLE:
             raise
         rules = []

@@ -212,6 +212,8 @@ def test_a_kms_key_encrypts_with_kms_and_a_covering_rule_is_kept(tmp_path, bundl
 
 
 def test_bad_options_are_refused(tmp_path, bundle, bucket):
+    missing = _upload(tmp_path, bundle, f"{bucket}-none", "plans/dev/48")
+    assert missing["failed"] is True and f"the bucket {bucket}-none does not exist" in missing["msg"], missing
     refused = _upload(tmp_path, bundle, bucket, "plans/dev/48", expire_days=0)
     assert refused["failed"] is True and "parameter expire_days must be at least 1, got 0" in refused["msg"]
     incomplete = tmp_path / "incomplete"
