@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -262,6 +263,16 @@ def test_a_controller_job_plans_into_the_state_bucket_and_applies_from_s3(emulat
     account = boto3.client("sts", endpoint_url=emulator_endpoint, region_name="us-east-1").get_caller_identity()["Account"]
     bucket = f"strata-tfstate-{account}"
     s3.create_bucket(Bucket=bucket)
+    try:
+        _plan_and_apply_through_s3(tmp_path, emulator_endpoint, s3, account, bucket)
+    finally:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for obj in page.get("Contents", []):
+                s3.delete_object(Bucket=bucket, Key=obj["Key"])
+        s3.delete_bucket(Bucket=bucket)
+
+
+def _plan_and_apply_through_s3(tmp_path, emulator_endpoint, s3, account, bucket):
     url = f"s3://{bucket}/plans/local/4242"
 
     result, bundle = _preflight(tmp_path, emulator_endpoint, {"awx_job_id": 4242, "preflight_plan_bundle": "write"})
@@ -302,3 +313,6 @@ def test_a_controller_job_plans_into_the_state_bucket_and_applies_from_s3(emulat
     assert (f"Refusing plan_bundle '{url}': the plan file of the stateful layer (stateful.tfplan) was altered since it "
             "was reviewed") in refused.stdout, refused.stdout[-3000:]
     assert "nothing was applied. Plan again with playbooks/plan.yml" in refused.stdout
+    # The private directories are the playbooks' to remove (plan.yml and deploy.yml do at their end).
+    for private in (bundle["path"], applied["path"]):
+        shutil.rmtree(private)
