@@ -134,7 +134,8 @@ def main():
             "bucket": {"type": "str", "required": True},
             "prefix": {"type": "str", "required": True},
             "state": {"type": "str", "choices": ["present", "fetched"], "default": "fetched"},
-            "kms_key": {"type": "str", "default": ""},
+            # A key id, ARN or alias names the key; it grants nothing.
+            "kms_key": {"type": "str", "default": "", "no_log": False},
             "expire_days": {"type": "int", "default": 7},
         },
         transfer,

@@ -53,8 +53,8 @@ def in_s3(deployed, bucket, tmp_path):
 
 def _download_and_verify(layer, url, dest):
     location = pb.s3_location(url)
-    fetched = _module(layer, "strata.aws.plan_bundle_s3", {"path": str(dest), "bucket": location["bucket"],
-                                                             "prefix": location["prefix"], "state": "fetched"})
+    fetched = _module(layer, "strata.aws.plan_bundle_s3",
+                      {"path": str(dest), "bucket": location["bucket"], "prefix": location["prefix"], "state": "fetched"})
     assert not fetched.get("failed"), fetched
     return layer.run("plan_bundle", {"path": str(dest), "origin": url, "state": "verify", "env": "dev", "account_id": "1"})
 
