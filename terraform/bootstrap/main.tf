@@ -6,6 +6,13 @@ module "state_bucket" {
   bucket                             = var.state_bucket_name
   force_destroy                      = var.force_destroy
   noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
+  # Reviewed plans kept here by Automation Controller jobs (plans/<env>/<job id>/, written by
+  # playbooks/plan.yml) expire: they hold the state's values.
+  expiration_rules = [{
+    id              = "expire-plan-bundles"
+    prefix          = "plans/"
+    expiration_days = var.plan_bundle_expire_days
+  }]
 }
 
 # The lock table exists while a state may lock with it (lock modes dynamodb and both). With

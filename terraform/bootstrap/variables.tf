@@ -33,6 +33,18 @@ variable "noncurrent_version_expiration_days" {
   }
 }
 
+variable "plan_bundle_expire_days" {
+  description = "Days after which plan bundles in the state bucket (plans/) expire."
+  type        = number
+  default     = 7
+  nullable    = false
+
+  validation {
+    condition     = var.plan_bundle_expire_days >= 1 && floor(var.plan_bundle_expire_days) == var.plan_bundle_expire_days
+    error_message = "plan_bundle_expire_days must be a whole number of days, at least 1."
+  }
+}
+
 variable "force_destroy" {
   description = "Allow destroying the state bucket while it still holds objects. strata sets it only during an explicit bootstrap teardown."
   type        = bool

@@ -20,7 +20,8 @@ def closed_port() -> int:
 
 
 def run_playbook(playbook: str | Path, *extra: str, inventory: str = "local", endpoint: str = "",
-                 check: bool = False, environ: dict | None = None) -> subprocess.CompletedProcess:
+                 check: bool = False, environ: dict | None = None,
+                 timeout: int = 180) -> subprocess.CompletedProcess:
     """``ansible-playbook playbook -i inventories/<inventory> *extra`` (``--check`` when asked);
     ``playbook`` is a path or a name under playbooks/; ``environ`` adds to this process's
     environment."""
@@ -38,4 +39,4 @@ def run_playbook(playbook: str | Path, *extra: str, inventory: str = "local", en
             *extra]
     if check:
         args.append("--check")
-    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False)
+    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False)

@@ -6,11 +6,15 @@ far as an AWS call would fail differently (the account could not be identified).
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import boto3
 import pytest
+from ansible_adhoc import run_module
 from playbook_run import run_playbook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -184,3 +188,109 @@ def test_the_backup_vault_is_not_the_state_bucket(emulator_endpoint, tmp_path):
     assert ("backup_vault_bucket is 'strata-shared-bucket': expected a bucket other than the state bucket "
             "(strata-shared-bucket, strata_state_bucket). Nothing was changed.") in output, output[-3000:]
     assert "Run Terraform" not in output
+
+
+@pytest.mark.parametrize(("extra_vars", "expected"), [
+    ({"plan_bundle": "s3://My_Bucket/plans"}, "plan_bundle is 's3://My_Bucket/plans': expected s3://<bucket>/<prefix>"),
+    ({"plan_bundle": "s3://my-bucket"}, "plan_bundle is 's3://my-bucket': expected s3://<bucket>/<prefix>"),
+    ({"plan_bundle": "s3://my-bucket/plans/../x"}, "plan_bundle is 's3://my-bucket/plans/../x': expected s3://"),
+    ({"plan_bundle_expire_days": 0}, "plan_bundle_expire_days is '0': expected a whole number of days, at least 1"),
+    ({"strata_kms_key": "my key"}, "strata_kms_key is 'my key': expected empty (SSE-S3) or a KMS key id"),
+])
+def test_a_bad_bundle_in_s3_is_refused_before_any_aws_call(extra_vars, expected):
+    result = run_deploy("-e", json.dumps(extra_vars), result_format="json")
+    output = result.stdout + result.stderr
+    assert expected in output and "Nothing was changed." in output, output[-3000:]
+    assert "Ask STS who we are" not in result.stdout
+
+
+PREFLIGHT_ONLY = """\
+- name: Preflight only
+  hosts: all
+  gather_facts: false
+  roles:
+    - role: validate_inventory
+    - role: preflight
+  tasks:
+    - name: Write down the bundle
+      ansible.builtin.copy:
+        content: "{{ strata_plan_bundle | to_json }}"
+        dest: "{{ bundle_out }}"
+        mode: "0600"
+"""
+
+
+def _preflight(tmp_path, endpoint, given):
+    playbook = tmp_path / "preflight.yml"
+    playbook.write_text(PREFLIGHT_ONLY)
+    out = tmp_path / "bundle.json"
+    out.unlink(missing_ok=True)
+    given = dict({"strata_work_root": str(tmp_path / "work"), "backup_root": str(tmp_path / "backups"),
+                  "bundle_out": str(out)}, **given)
+    result = run_playbook(playbook, "-e", json.dumps(given), endpoint=endpoint,
+                          environ={"ANSIBLE_ROLES_PATH": str(ROOT / "roles")}, timeout=300)
+    return result, json.loads(out.read_text()) if out.exists() else None
+
+
+def test_a_controller_job_plans_into_the_state_bucket_and_applies_from_s3(emulator_endpoint, tmp_path):
+    """Under a simulated controller job (awx_job_id) plan.yml's bundle defaults to the state
+    bucket's plans/<env>/<job id>, in a private temporary directory meanwhile; deploy.yml given
+    that URL downloads the bundle and checks it before anything, and refuses it once a byte of
+    a plan file in S3 changed."""
+    s3 = boto3.client("s3", endpoint_url=emulator_endpoint, region_name="us-east-1")
+    account = boto3.client("sts", endpoint_url=emulator_endpoint, region_name="us-east-1").get_caller_identity()["Account"]
+    bucket = f"strata-tfstate-{account}"
+    s3.create_bucket(Bucket=bucket)
+    try:
+        _plan_and_apply_through_s3(tmp_path, emulator_endpoint, s3, account, bucket)
+    finally:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for obj in page.get("Contents", []):
+                s3.delete_object(Bucket=bucket, Key=obj["Key"])
+        s3.delete_bucket(Bucket=bucket)
+
+
+def _plan_and_apply_through_s3(tmp_path, emulator_endpoint, s3, account, bucket):
+    url = f"s3://{bucket}/plans/local/4242"
+
+    result, bundle = _preflight(tmp_path, emulator_endpoint, {"awx_job_id": 4242, "preflight_plan_bundle": "write"})
+    assert bundle is not None, (result.stdout + result.stderr)[-3000:]
+    assert bundle["mode"] == "plan" and bundle["name"] == url, bundle
+    assert bundle["s3"] == {"url": url, "bucket": bucket, "prefix": "plans/local/4242", "kms_key": "", "expire_days": 7}
+    assert os.stat(bundle["path"]).st_mode & 0o777 == 0o700
+    assert not Path(bundle["path"]).is_relative_to(ROOT)
+
+    # The plans made there, then the bundle copied to S3 as plan.yml does.
+    plan = Path(bundle["path"]) / "stateful.tfplan"
+    plan.write_bytes(b"PK\x03\x04 a saved plan" * 50)
+    record = {"layer": "stateful", "status": "planned", "predecessor": "bootstrap", "plan_file": str(plan), "serial": 1,
+              "lineage": "l", "inputs_sha256": "0" * 64, "changes": True, "summary": {"change": 1}}
+    written = run_module(tmp_path, "strata.deploy.plan_bundle", {
+        "path": bundle["path"], "state": "present", "env": "local", "account_id": account, "layers": [record]})
+    assert not written.get("failed"), written
+    sent = run_module(tmp_path, "strata.aws.plan_bundle_s3", {
+        "path": bundle["path"], "bucket": bucket, "prefix": "plans/local/4242", "state": "present"})
+    assert sent["changed"] is True, sent
+
+    # The prefix is used now: a second plan into it is refused before anything is planned.
+    again, _bundle = _preflight(tmp_path, emulator_endpoint, {"awx_job_id": 4242, "preflight_plan_bundle": "write"})
+    assert again.returncode != 0 and f"{url}/ already holds a plan bundle" in again.stdout, again.stdout[-3000:]
+
+    # The apply job: the bundle downloaded into a private directory and checked.
+    result, applied = _preflight(tmp_path, emulator_endpoint, {"awx_job_id": 4243, "plan_bundle": url})
+    assert applied is not None, (result.stdout + result.stderr)[-3000:]
+    assert applied["mode"] == "apply" and applied["name"] == url and applied["manifest"]["env"] == "local"
+    assert (Path(applied["path"]) / "stateful.tfplan").read_bytes() == b"PK\x03\x04 a saved plan" * 50
+    assert os.stat(applied["path"]).st_mode & 0o777 == 0o700
+
+    body = bytearray(s3.get_object(Bucket=bucket, Key="plans/local/4242/stateful.tfplan")["Body"].read())
+    body[-1] ^= 0x20
+    s3.put_object(Bucket=bucket, Key="plans/local/4242/stateful.tfplan", Body=bytes(body))
+    refused, _bundle = _preflight(tmp_path, emulator_endpoint, {"plan_bundle": url})
+    assert refused.returncode != 0
+    assert (f"Refusing plan_bundle '{url}': the plan file of the stateful layer (stateful.tfplan) was altered since it "
+            "was reviewed") in refused.stdout, refused.stdout[-3000:]
+    assert "nothing was applied. Plan again with playbooks/plan.yml" in refused.stdout
+    # The private directories are the playbooks' to remove (plan.yml and deploy.yml do at their end).
+    for private in (bundle["path"], applied["path"]):
+        shutil.rmtree(private)

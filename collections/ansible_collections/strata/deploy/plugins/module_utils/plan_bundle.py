@@ -8,15 +8,24 @@ writes ``manifest.json`` last: per layer the plan file's sha256, the serial and 
 state it was planned against, the sha256 of its inputs and the summary; for the whole bundle the
 environment and the account. ``playbooks/deploy.yml -e plan_bundle=<dir>`` checks all of it
 before anything is applied (:func:`verify_bundle`, :func:`layer_refusal`).
+
+A bundle may also live in S3 (``-e plan_bundle=s3://<bucket>/<prefix>``, :func:`s3_location`):
+it is written and read in a private temporary directory on the controller and copied to and
+from S3 by ``strata.aws.plan_bundle_s3``; under Automation Controller it defaults to the state
+bucket (:func:`default_s3_location`).
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
 
 MANIFEST = "manifest.json"
 FORMAT = "strata-plan-bundle/1"
+S3_SCHEME = "s3://"
+# Where bundles go in the state bucket under Automation Controller: plans/<env>/<job id>.
+PLANS_PREFIX = "plans"
 PLANNED = "planned"
 AFTER_PREDECESSOR = "planned after its predecessor"
 
@@ -27,6 +36,51 @@ class BundleError(Exception):
     def __init__(self, msg):
         super().__init__(msg)
         self.msg = msg
+
+
+# An S3 bucket name (as the inventory's bucket_name format, without its IP-address rule) and a key
+# prefix of plain segments (no empty, "." or ".." segment, no control character).
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_SEGMENT = re.compile(r"^[^\x00-\x1f\x7f/]+$")
+_JOB_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
+
+
+def s3_location(url):
+    """``{url, bucket, prefix}`` of a bundle in S3, ``s3://<bucket>/<prefix>`` (a trailing slash
+    is dropped); raises BundleError naming what is wrong. The prefix is required: a bundle never
+    lies at the root of a bucket (its expiration rule would cover every object)."""
+    expected = ("expected s3://<bucket>/<prefix> (a bucket name, then a prefix of one or more segments without "
+                "'.' or '..' segments or control characters), e.g. s3://my-bucket/plans/dev/review-1")
+    rest = str(url)[len(S3_SCHEME):] if str(url).startswith(S3_SCHEME) else None
+    if rest is None:
+        raise BundleError(f"plan_bundle is '{url}': {expected}.")
+    bucket, _slash, prefix = rest.partition("/")
+    prefix = prefix.rstrip("/")
+    segments = prefix.split("/") if prefix else []
+    if (not _BUCKET.match(bucket) or ".." in bucket or not segments
+            or any(not _SEGMENT.match(part) or part in (".", "..") for part in segments)):
+        raise BundleError(f"plan_bundle is '{url}': {expected}.")
+    return {"url": f"{S3_SCHEME}{bucket}/{prefix}", "bucket": bucket, "prefix": prefix}
+
+
+def default_s3_location(bucket, env, job_id):
+    """Where plan.yml writes a bundle in an Automation Controller job given no plan_bundle:
+    the state bucket, ``plans/<env>/<job id>``."""
+    if not _JOB_ID.match(str(job_id)):
+        raise BundleError(f"awx_job_id is '{job_id}': expected the job's id (letters, digits, '_' and '-').")
+    return s3_location(f"{S3_SCHEME}{bucket}/{PLANS_PREFIX}/{env}/{job_id}")
+
+
+def bundle_location(given, env, state_bucket, job_id="", write=False):
+    """Where a bundle lives in S3, or ``{}`` when it is a directory (or there is none): ``given``
+    when it is an ``s3://`` URL; with ``write`` (plan.yml), no ``given`` and a controller
+    ``job_id``, the state bucket's ``plans/<env>/<job id>``."""
+    given = str(given or "")
+    if given.startswith(S3_SCHEME):
+        return s3_location(given)
+    if not given and write and str(job_id or ""):
+        return default_s3_location(state_bucket, env, job_id)
+    return {}
 
 
 def file_sha256(path):
@@ -130,7 +184,9 @@ def build_manifest(bundle_dir, env, account_id, region, layers, created):
 
 
 def write_manifest(bundle_dir, manifest):
-    """Write the manifest last and atomically; the plan files become read-only."""
+    """Write the manifest last and atomically; the plan files become read-only. The bundle is
+    readable by its owner only (directory 0700, files 0600 or 0400): its plans hold the state."""
+    os.chmod(bundle_dir, 0o700)
     for entry in manifest["layers"].values():
         if entry.get("plan_file"):
             os.chmod(os.path.join(bundle_dir, entry["plan_file"]), 0o400)
@@ -144,10 +200,13 @@ def write_manifest(bundle_dir, manifest):
     return path
 
 
-def read_manifest(bundle_dir):
+def read_manifest(bundle_dir, origin=None):
+    """The manifest of the bundle in ``bundle_dir``; messages name ``origin`` (where the bundle
+    was downloaded from) when given."""
     path = os.path.join(bundle_dir, MANIFEST)
     if not os.path.isdir(bundle_dir):
         raise BundleError(f"plan_bundle is '{bundle_dir}': no such directory (expected a bundle written by playbooks/plan.yml).")
+    bundle_dir = origin or bundle_dir
     try:
         with open(path, encoding="utf-8") as handle:
             manifest = json.load(handle)
@@ -162,24 +221,32 @@ def read_manifest(bundle_dir):
     return manifest
 
 
-def verify_bundle(bundle_dir, env, account_id):
+def verify_bundle(bundle_dir, env, account_id, origin=None):
     """Read and check a bundle before anything is applied: made for this environment and
-    account, every plan file as it was written. Returns the manifest; raises BundleError."""
-    manifest = read_manifest(bundle_dir)
+    account, every plan file as it was written. ``origin`` names the bundle in messages when it
+    was downloaded into ``bundle_dir`` (its ``s3://`` URL). Returns the manifest; raises BundleError."""
+    manifest = read_manifest(bundle_dir, origin)
+    shown = origin or bundle_dir
     if (manifest.get("env"), str(manifest.get("account_id"))) != (env, str(account_id)):
-        raise BundleError(f"plan_bundle '{bundle_dir}' was made for environment {manifest.get('env')} in account "
+        raise BundleError(f"plan_bundle '{shown}' was made for environment {manifest.get('env')} in account "
                           f"{manifest.get('account_id')}; this run deploys environment {env} in account {account_id}. "
                           "Nothing was changed.")
     for name in manifest.get("order", []):
         entry = manifest["layers"][name]
         if entry.get("status") != PLANNED:
             continue
-        path = os.path.join(bundle_dir, entry["plan_file"])
+        plan_file = str(entry.get("plan_file") or "")
+        if not plan_file or os.path.basename(plan_file) != plan_file or plan_file in (".", ".."):
+            raise BundleError(f"Refusing plan_bundle '{shown}': its {MANIFEST} names the plan file of the {name} layer "
+                              f"{plan_file!r}, not a file of the bundle. Nothing was changed: nothing was applied. Plan "
+                              "again with playbooks/plan.yml and review the new bundle.")
+        path = os.path.join(bundle_dir, plan_file)
         found = file_sha256(path) if os.path.isfile(path) else "missing"
-        if found != entry["sha256"]:
-            raise BundleError(f"Refusing plan_bundle '{bundle_dir}': the plan file of the {name} layer "
-                              f"({entry['plan_file']}) was altered since it was reviewed (sha256 {entry['sha256']} in "
-                              f"the manifest, {found} now). Nothing was changed.")
+        if found != entry.get("sha256"):
+            raise BundleError(f"Refusing plan_bundle '{shown}': the plan file of the {name} layer "
+                              f"({entry['plan_file']}) was altered since it was reviewed (sha256 {entry.get('sha256')} in "
+                              f"the manifest, {found} now). Nothing was changed: nothing was applied. Plan again with "
+                              "playbooks/plan.yml and review the new bundle.")
     return manifest
 
 

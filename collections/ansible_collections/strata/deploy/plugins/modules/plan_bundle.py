@@ -21,9 +21,17 @@ version_added: 0.1.0
 author: strata maintainers (@strata-deploy)
 options:
   path:
-    description: The bundle directory.
+    description:
+      - The bundle directory. A bundle in S3 is written and checked in a private temporary directory, copied to and
+        from S3 by M(strata.aws.plan_bundle_s3).
     type: path
     required: true
+  origin:
+    description:
+      - Where the bundle in O(path) was downloaded from (its C(s3://) URL), named in every message instead of O(path).
+    type: str
+    default: ''
+    version_added: 0.5.0
   state:
     description: C(present) writes the manifest, C(verify) checks the bundle.
     type: str
@@ -68,6 +76,13 @@ EXAMPLES = r"""
     env: dev
     account_id: "123456789012"
   register: bundle
+
+- name: Check a bundle downloaded from S3 (messages name the S3 URL)
+  strata.deploy.plan_bundle:
+    path: /tmp/ansible.bundle1234
+    origin: s3://strata-tfstate-123456789012/plans/dev/42
+    env: dev
+    account_id: "123456789012"
 """
 
 RETURN = r"""
@@ -91,6 +106,7 @@ def main():
     module = AnsibleModule(
         argument_spec={
             "path": {"type": "path", "required": True},
+            "origin": {"type": "str", "default": ""},
             "state": {"type": "str", "choices": ["present", "verify"], "default": "verify"},
             "env": {"type": "str", "required": True},
             "account_id": {"type": "str", "required": True},
@@ -108,7 +124,7 @@ def main():
             pb.write_manifest(params["path"], manifest)
             changed = True
         else:
-            manifest = pb.verify_bundle(params["path"], params["env"], params["account_id"])
+            manifest = pb.verify_bundle(params["path"], params["env"], params["account_id"], params["origin"] or None)
             changed = False
     except (pb.BundleError, OSError) as exc:
         module.fail_json(msg=getattr(exc, "msg", str(exc)))

@@ -120,3 +120,56 @@ def test_a_layer_whose_reads_its_predecessors_plan_changes_is_marked_at_plan_tim
     manifest = pb.build_manifest(str(tmp_path), "dev", "1", "us-east-1", [unchanged, stateless], "")
     assert manifest["layers"]["stateless"]["reads_changed_by_predecessor"] == []
     assert "depends on" not in pb.summary_lines(manifest)[1]
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("s3://my-bucket/plans/dev/42", ("my-bucket", "plans/dev/42")),
+    ("s3://my-bucket/plans/dev/42/", ("my-bucket", "plans/dev/42")),
+    ("s3://b.with.dots/review", ("b.with.dots", "review")),
+])
+def test_an_s3_location_is_its_bucket_and_prefix(url, expected):
+    location = pb.s3_location(url)
+    assert (location["bucket"], location["prefix"]) == expected
+    assert location["url"] == f"s3://{expected[0]}/{expected[1]}"
+
+
+@pytest.mark.parametrize("url", [
+    "s3://my-bucket", "s3://my-bucket/", "s3://My_Bucket/plans", "s3:///plans", "s3://my-bucket/plans//dev",
+    "s3://my-bucket/plans/../other", "s3://my-bucket/./plans", "s3://a..b/plans", "s3://my-bucket/pl\nans",
+    "plans/dev", "S3://my-bucket/plans",
+])
+def test_a_bad_s3_location_is_refused_naming_it(url):
+    with pytest.raises(pb.BundleError) as refused:
+        pb.s3_location(url)
+    assert refused.value.msg.startswith(f"plan_bundle is '{url}': expected s3://<bucket>/<prefix>")
+
+
+def test_the_default_location_under_a_controller_job_is_the_state_bucket():
+    assert pb.default_s3_location("strata-tfstate-123456789012", "dev", 42) == {
+        "url": "s3://strata-tfstate-123456789012/plans/dev/42", "bucket": "strata-tfstate-123456789012",
+        "prefix": "plans/dev/42"}
+    with pytest.raises(pb.BundleError, match="awx_job_id is '4/2': expected the job's id"):
+        pb.default_s3_location("b-1", "dev", "4/2")
+
+
+def test_where_a_bundle_lives():
+    state = "strata-tfstate-1"
+    # plan.yml in a controller job without plan_bundle: the state bucket.
+    assert pb.bundle_location("", "dev", state, job_id="42", write=True)["url"] == f"s3://{state}/plans/dev/42"
+    # A given URL wins; a directory or no job: not S3.
+    assert pb.bundle_location("s3://other/x", "dev", state, job_id="42", write=True)["bucket"] == "other"
+    assert pb.bundle_location("s3://other/x", "dev", state)["prefix"] == "x"
+    assert pb.bundle_location("plans/dev/1", "dev", state, job_id="42", write=True) == {}
+    assert pb.bundle_location("", "dev", state, write=True) == {}
+    # deploy.yml applies only the bundle it is given, even in a controller job.
+    assert pb.bundle_location("", "dev", state, job_id="42") == {}
+
+
+def test_a_local_bundle_is_readable_by_its_owner_only(bundle):
+    bundle, record = bundle
+    os.chmod(bundle, 0o755)
+    os.chmod(bundle / "stateful.tfplan", 0o644)
+    write_bundle(bundle, record)
+    assert oct(bundle.stat().st_mode & 0o777) == "0o700"
+    for path in bundle.iterdir():
+        assert path.stat().st_mode & 0o077 == 0, path
