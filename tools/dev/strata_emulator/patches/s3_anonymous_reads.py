@@ -1,14 +1,14 @@
 """S3 GetObject and HeadObject without a signature: refused unless the object is public.
 
-moto 5.2.5 checks a request's signature only while IAM is enforced
-(``INITIAL_NO_AUTH_ACTION_COUNT``): otherwise an anonymous request -- no ``Authorization``
-header, no presigned query -- reads any object of any bucket, private or not. AWS answers such
-a request HTTP 403 ``AccessDenied`` unless the object is public: a bucket policy statement
-allowing the principal ``*`` the action (ignored when the bucket's public access block
-restricts public buckets), or an ACL granting AllUsers READ (ignored when the block ignores
-public ACLs). A strata site bucket is readable only by its CloudFront distribution, and
-``playbooks/verify.yml`` checks that a direct, unsigned read is refused: against the emulator
-the check would otherwise always fail.
+moto 5.2.5 (``moto.s3.responses.S3Response._key_response``) checks an anonymous request -- no
+``Authorization`` header, no presigned query -- against the bucket policy without its principal:
+a statement allowing one principal the read (the CloudFront service, as a strata site bucket's
+origin-access-control policy does) lets everyone read every object, and a missing key answers 404.
+AWS answers such a request HTTP 403 ``AccessDenied`` unless the object is public: a bucket policy
+statement allowing the principal ``*`` the read, without condition (ignored when the bucket's
+public access block restricts public buckets), or an ACL granting AllUsers READ (ignored when the
+block ignores public ACLs). ``playbooks/verify.yml`` checks that the site bucket refuses a direct,
+unsigned read: against the emulator that check could otherwise never pass.
 
 Only object reads are covered (what verify asks); a signed request is left to moto as before.
 """
@@ -72,11 +72,13 @@ def apply() -> None:
     original_head = responses.S3Response.head_object
 
     def key_response_get(self: responses.S3Response, query: dict[str, Any], key_name: str) -> Any:
+        self._set_action("KEY", "GET", query)  # as the original does first: the error's XML body needs it
         _refuse_anonymous(self, self.bucket_name, key_name)
         return original_get(self, query, key_name)
 
     def head_object(self: responses.S3Response, bucket_name: str, query: dict[str, Any], key_name: str,
                     headers: dict[str, Any]) -> Any:
+        self._set_action("KEY", "HEAD", query)
         _refuse_anonymous(self, bucket_name, key_name)
         return original_head(self, bucket_name, query, key_name, headers)
 
