@@ -17,8 +17,8 @@ description:
     (compared by sha256).
   - C(direct_read_refused) - an unsigned GET of the site's object straight from its bucket (O(bucket), O(object_key),
     addressed on AWS's regional endpoint or on O(endpoint_url)) is refused, HTTP 403.
-  - C(api_answers) - GET O(api_url)C(/count) answers HTTP 200 with the counter, C({"count": <whole number>}), without
-    changing it.
+  - C(api_answers) - GET O(api_url)C(/count) answers HTTP 200 with the counter as JSON (its C(count) a whole number),
+    without changing it.
   - C(api_counts) - only with O(count_visit=true) - POST O(api_url)C(/count) counts one visit and answers the count
     read just before plus exactly one. This is the one change to data the checks make.
 version_added: 0.4.0
