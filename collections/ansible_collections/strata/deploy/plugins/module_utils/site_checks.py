@@ -129,6 +129,20 @@ def check_counts(url, before, status, body, error=""):
                    f"api_counts: POST {url} counted one visit: {before} -> {count}"), count
 
 
+def until_passed(run, wait, interval, clock, sleep):
+    """Run ``run`` (a check, returning its result) again every ``interval`` seconds until it passes
+    or ``wait`` seconds have gone by (a CDN still serving the page an invalidation replaces); the
+    last result, with ``attempts``. Only for checks that change nothing."""
+    deadline = clock() + wait
+    attempts = 1
+    result = run()
+    while not result["passed"] and clock() + interval <= deadline:
+        sleep(interval)
+        attempts += 1
+        result = run()
+    return dict(result, attempts=attempts)
+
+
 def not_run(name, url, method, reason):
     """A check that did not run (its precondition failed): it fails, saying why."""
     return _result(name, url, method, False, "", "not run", f"{name}: not run, {reason}")

@@ -31,6 +31,12 @@ options:
     description: The file the page must answer with, byte for byte (the site's C(index.html)).
     type: path
     required: true
+  page_wait:
+    description: >-
+      Seconds to keep asking for the page (every 5 seconds) while it does not match yet, for a CDN still serving
+      the page an invalidation replaces; 0 asks once.
+    type: int
+    default: 0
   bucket:
     description: The site's bucket.
     type: str
@@ -98,7 +104,7 @@ checks:
   description:
     - One entry per check, in the order run - C(name) (C(page), C(direct_read_refused), C(api_answers), C(api_counts)),
       C(url), C(method), C(passed), C(expected), C(got) and C(message), one sentence naming the check, the URL, what
-      was expected and what came back.
+      was expected and what came back; C(page) also has C(attempts), how many times it was asked (O(page_wait)).
   returned: always
   type: list
   elements: dict
@@ -130,12 +136,15 @@ changed:
 """
 
 import hashlib
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import open_url
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 
 from ansible_collections.strata.deploy.plugins.module_utils import site_checks
+
+PAGE_INTERVAL = 5
 
 
 def _request(url, method, timeout, headers=None):
@@ -165,9 +174,12 @@ def run_checks(module, params):
     timeout = params["timeout"]
     checks = []
 
-    status, body, error = _request(params["page_url"], "GET", timeout)
-    checks.append(site_checks.check_page(params["page_url"], status, body, expected_sha256, expected_size,
-                                         params["page_file"], error))
+    def page():
+        status, body, error = _request(params["page_url"], "GET", timeout)
+        return site_checks.check_page(params["page_url"], status, body, expected_sha256, expected_size,
+                                      params["page_file"], error)
+
+    checks.append(site_checks.until_passed(page, params["page_wait"], PAGE_INTERVAL, time.monotonic, time.sleep))
 
     direct = site_checks.s3_object_url(params["bucket"], params["object_key"], params["region"],
                                        params["endpoint_url"], params["path_style"])
@@ -198,6 +210,7 @@ def main():
         argument_spec=dict(
             page_url=dict(type="str", required=True),
             page_file=dict(type="path", required=True),
+            page_wait=dict(type="int", default=0),
             bucket=dict(type="str", required=True),
             object_key=dict(type="str", default="index.html", no_log=False),
             region=dict(type="str", required=True),

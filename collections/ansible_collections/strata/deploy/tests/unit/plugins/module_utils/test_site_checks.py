@@ -107,3 +107,36 @@ def test_a_check_not_run_fails_saying_why():
     result = sc.not_run("api_counts", "http://api/count", "POST", "check mode counts no visit")
     assert not result["passed"] and result["got"] == "not run"
     assert result["message"] == "api_counts: not run, check mode counts no visit"
+
+
+class Clock:
+    def __init__(self):
+        self.now = 100.0
+        self.slept = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_until_passed_asks_again_until_the_page_matches():
+    answers = iter([(200, b"old"), (200, b"old"), (200, PAGE)])
+    clock = Clock()
+    result = sc.until_passed(lambda: sc.check_page(URL, *next(answers), DIGEST, len(PAGE), "i"), 60, 5, clock, clock.sleep)
+    assert result["passed"] and result["attempts"] == 3 and clock.slept == [5, 5]
+
+
+def test_until_passed_gives_up_after_the_wait_with_the_last_answer():
+    clock = Clock()
+    result = sc.until_passed(lambda: sc.check_page(URL, 403, b"denied", DIGEST, 1, "i"), 12, 5, clock, clock.sleep)
+    assert not result["passed"] and result["attempts"] == 3 and clock.slept == [5, 5]
+    assert "HTTP 403 denied" in result["message"]
+
+
+def test_until_passed_without_a_wait_asks_once():
+    clock = Clock()
+    result = sc.until_passed(lambda: sc.check_page(URL, 403, b"", DIGEST, 1, "i"), 0, 5, clock, clock.sleep)
+    assert result["attempts"] == 1 and clock.slept == []
