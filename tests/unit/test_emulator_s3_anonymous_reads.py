@@ -31,8 +31,9 @@ def bucket(s3):
     s3.create_bucket(Bucket=name)
     s3.put_object(Bucket=name, Key="index.html", Body=BODY)
     yield name
-    for key in ("index.html", "public.html"):
-        s3.delete_object(Bucket=name, Key=key)
+    versions = s3.list_object_versions(Bucket=name)
+    for entry in versions.get("Versions", []) + versions.get("DeleteMarkers", []):
+        s3.delete_object(Bucket=name, Key=entry["Key"], VersionId=entry["VersionId"])
     s3.delete_bucket(Bucket=name)
 
 
@@ -64,6 +65,14 @@ def test_a_policy_for_the_cdn_alone_refuses_everyone_else(s3, bucket, emulator_e
     assert status == 403 and b"<Code>AccessDenied</Code>" in body
     assert unsigned(f"{emulator_endpoint}/{bucket}/nothing.html")[0] == 403
     assert s3.get_object(Bucket=bucket, Key="index.html")["Body"].read() == BODY
+
+
+def test_a_deleted_object_of_a_versioned_bucket_is_refused_not_an_error(s3, bucket, emulator_endpoint):
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=bucket, Key="index.html", Body=BODY)
+    s3.delete_object(Bucket=bucket, Key="index.html")  # leaves a delete marker
+    assert unsigned(f"{emulator_endpoint}/{bucket}/index.html")[0] == 403
+    assert unsigned(f"{emulator_endpoint}/{bucket}/index.html", "HEAD")[0] == 403
 
 
 def test_a_presigned_url_still_reads(s3, bucket):

@@ -50,11 +50,13 @@ def _policy_is_public(policy: bytes | None) -> bool:
 
 
 def public_read(bucket: Any, key: Any) -> bool:
-    """Whether an anonymous request may read ``key`` of ``bucket`` (``key`` None: not there)."""
+    """Whether an anonymous request may read ``key`` of ``bucket`` (``key`` None or a delete
+    marker: not there)."""
     block = bucket.public_access_block
     if not (block and block.restrict_public_buckets) and _policy_is_public(bucket.policy):
         return True
-    acls = [bucket.acl] + ([key.acl] if key is not None else [])
+    # A delete marker (the key of a versioned bucket after a delete) has no ACL.
+    acls = [bucket.acl, getattr(key, "acl", None)]
     return not (block and block.ignore_public_acls) and any(acl is not None and acl.public_read for acl in acls)
 
 
