@@ -236,3 +236,32 @@ def test_make_local_page_refuses_a_port_something_else_holds(table, emulator_end
     assert result.returncode != 0
     assert f"something else listens on http://127.0.0.1:{port}/" in result.stderr, result.stderr
     assert not (tmp_path / f"local-page-{port}.pid").exists()
+
+
+def test_background_site_bucket_serves_the_deployed_page_and_answers_a_table_that_is_gone(
+        aws_session, emulator_endpoint, tmp_path):
+    """What playbooks/verify.yml starts in local mode: --site-bucket serves the site from the bucket,
+    as CloudFront reads it; --wait-for answer returns once the server answers, even when the
+    counter's table cannot be read (the checks then name it), and --stop stops it."""
+    s3 = aws_session.client("s3")
+    bucket = f"page-{os.urandom(4).hex()}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="index.html", Body=b"<p>from the bucket</p>", ContentType="text/html")
+    port, pid_file = _free_port(), tmp_path / "page.pid"
+    command = [sys.executable, str(REPO / "tools" / "dev" / "local_api.py"), "--pid-file", str(pid_file)]
+    start = subprocess.run(
+        command + ["--background", "--wait-for", "answer", "--port", str(port), "--table", "strata-visits-gone",
+                   "--site-bucket", bucket, "--endpoint-url", emulator_endpoint, "--region", "us-east-1"],
+        capture_output=True, text=True, timeout=60, check=False)
+    try:
+        assert start.returncode == 0, start.stderr
+        status, headers, body = request(port, "GET", "/")
+        assert (status, headers["Content-Type"], body) == (200, "text/html", b"<p>from the bucket</p>")
+        assert request(port, "GET", "/config.js")[2] == f'window.STRATA_API_URL = "http://127.0.0.1:{port}";\n'.encode()
+        assert request(port, "GET", "/missing.html")[0] == 404
+        assert request(port, "GET", "/count")[0] == 502
+    finally:
+        stop = subprocess.run(command + ["--stop"], capture_output=True, text=True, timeout=60, check=False)
+        s3.delete_object(Bucket=bucket, Key="index.html")
+        s3.delete_bucket(Bucket=bucket)
+    assert "local page stopped" in stop.stdout

@@ -10,7 +10,11 @@ server, so the whole page can be tried against the local emulator:
     # then open http://127.0.0.1:8080/
 
 Requests for files that exist under --site (and /, /config.js) are answered from the
-site; every other request goes to the handler.
+site; every other request goes to the handler. With --site-bucket BUCKET instead, the site is
+read from the deployed bucket, as CloudFront reads it (with the server's credentials, standing in
+for its origin access control): / is the bucket's index.html, a key the bucket lacks goes to the
+handler (which answers 404), and /config.js is still generated. playbooks/verify.yml checks the
+local stack through it (tools/dev/local_api.py --site-bucket ... --wait-for answer).
 
 With --background --pid-file FILE it serves in the background instead (``make local-page``):
 it starts the server unless FILE names one already serving with the same arguments, waits
@@ -124,9 +128,30 @@ def _http_response(result) -> tuple[int, dict, bytes]:
     return int(result["statusCode"]), dict(result.get("headers") or {}), data
 
 
-def make_server(host: str, port: int, handler, site: Path | None = None) -> ThreadingHTTPServer:
-    """An HTTP server (not yet serving) that routes requests to ``handler``."""
+def bucket_reader(bucket: str, client=None):
+    """A function reading one key of ``bucket`` as ``(body, content type)``, None when the bucket
+    does not hold it (boto3 honours AWS_ENDPOINT_URL; path-style addressing for an emulator)."""
+    if client is None:
+        import boto3
+        from botocore.config import Config
+
+        client = boto3.client("s3", config=Config(s3={"addressing_style": "path"}))
+
+    def read(key: str):
+        try:
+            answer = client.get_object(Bucket=bucket, Key=key)
+        except client.exceptions.NoSuchKey:
+            return None
+        return answer["Body"].read(), answer.get("ContentType") or "application/octet-stream"
+
+    return read
+
+
+def make_server(host: str, port: int, handler, site: Path | None = None, site_bucket=None) -> ThreadingHTTPServer:
+    """An HTTP server (not yet serving) that routes requests to ``handler``; the site comes from
+    the directory ``site``, or from ``site_bucket`` (a function of :func:`bucket_reader`)."""
     site_root = Path(site).resolve() if site else None
+    serves_site = site_root is not None or site_bucket is not None
 
     class RequestHandler(BaseHTTPRequestHandler):
         server_version = "strata-local-api"
@@ -151,6 +176,12 @@ def make_server(host: str, port: int, handler, site: Path | None = None) -> Thre
             if self.command != "HEAD":
                 self.wfile.write(data)
 
+        def _bucket_file(self):
+            if site_bucket is None or self.command not in ("GET", "HEAD"):
+                return None
+            key = unquote(urlsplit(self.path).path).lstrip("/")
+            return site_bucket(key + "index.html" if key == "" or key.endswith("/") else key)
+
         def _serve_config(self) -> None:
             api_url = f"http://{self.headers.get('Host') or f'{host}:{self.server.server_port}'}"
             script = f"window.STRATA_API_URL = {json.dumps(api_url)};\n"
@@ -158,9 +189,12 @@ def make_server(host: str, port: int, handler, site: Path | None = None) -> Thre
                              "Cache-Control": "no-store"}, script.encode())
 
         def _dispatch(self) -> None:
-            if site_root is not None and self.command in ("GET", "HEAD") \
-                    and urlsplit(self.path).path == "/config.js":
+            if serves_site and self.command in ("GET", "HEAD") and urlsplit(self.path).path == "/config.js":
                 self._serve_config()
+                return
+            bucket_file = self._bucket_file()
+            if bucket_file is not None:
+                self._send(200, {"Content-Type": bucket_file[1]}, bucket_file[0])
                 return
             site_file = self._site_file()
             if site_file is not None:
@@ -200,6 +234,8 @@ def serve_command(args: argparse.Namespace) -> list[str]:
         command += ["--endpoint-url", args.endpoint_url]
     if args.site is not None:
         command += ["--site", str(Path(args.site).resolve())]
+    if args.site_bucket:
+        command += ["--site-bucket", args.site_bucket]
     return command
 
 
@@ -297,7 +333,8 @@ def stop_background(pid_file: Path) -> str:
 
 def start_background(args: argparse.Namespace, pid_file: Path, timeout: float = START_TIMEOUT_S) -> str:
     """Serve in the background unless the pid file records a server with the same arguments;
-    return once GET /count has read the counter, with the page's URL."""
+    return once GET /count has read the counter (``args.wait_for`` counter), or has answered at
+    all (answer: a check of the counter follows), with the page's URL."""
     url = page_url(args.host, args.port)
     where = f"table {args.table}, endpoint {args.endpoint_url or 'AWS'}"
     command = serve_command(args)
@@ -330,7 +367,7 @@ def start_background(args: argparse.Namespace, pid_file: Path, timeout: float = 
             raise BackgroundError(f"the local page did not answer on {url} within {timeout:g}s; {_log_tail(log_file)}")
         time.sleep(0.1)
     status, body = answer
-    if status != 200:
+    if status != 200 and getattr(args, "wait_for", "counter") == "counter":
         _terminate(process.pid)
         pid_file.unlink(missing_ok=True)
         raise BackgroundError(
@@ -354,7 +391,12 @@ def main(argv: list[str] | None = None) -> None:
                         or "us-east-1", help="AWS region (default: $AWS_REGION or %(default)s)")
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE,
                         help="directory holding the handler's app.py (default: the repo's visitor counter)")
-    parser.add_argument("--site", type=Path, help="also serve this static site directory, e.g. site/")
+    site = parser.add_mutually_exclusive_group()
+    site.add_argument("--site", type=Path, help="also serve this static site directory, e.g. site/")
+    site.add_argument("--site-bucket", help="also serve the site deployed in this S3 bucket (as CloudFront reads it)")
+    parser.add_argument("--wait-for", choices=("counter", "answer"), default="counter",
+                        help="with --background: return once GET /count reads the counter (default), or once "
+                             "the server answers at all (answer)")
     parser.add_argument("--pid-file", type=Path,
                         help="with --background or --stop: the file that records the background server's pid")
     mode = parser.add_mutually_exclusive_group()
@@ -384,7 +426,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.endpoint_url:
         os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
 
-    server = make_server(args.host, args.port, load_handler(args.source), args.site)
+    reader = bucket_reader(args.site_bucket) if args.site_bucket else None
+    server = make_server(args.host, args.port, load_handler(args.source), args.site, reader)
     print(f"visitor counter API on http://{args.host}:{server.server_port}/count "
           f"(table {args.table}, endpoint {args.endpoint_url or 'AWS'})", flush=True)
     try:

@@ -42,3 +42,16 @@ def test_the_backup_reports_its_location_and_manifest(work_dir):
     assert set(backup["buckets"]) == {"molecule-site-local", "molecule-logs-local"}
     # No credential reaches a report (the side effect planted a secret in aws_extra_environment).
     assert "pl4nted-s3cret" not in json.dumps(report)
+
+
+def test_the_last_deploy_checked_the_site_counting_no_visit(work_dir):
+    """The idempotence deploy ended with verify's checks that change nothing: the counter the side
+    effect set (41) was read, not counted."""
+    report = _report(work_dir, "verify")
+    assert (report["playbook"], report["outcome"], report["passed"], report["counted_visit"]) == ("verify", "ok", True, False)
+    assert [check["name"] for check in report["checks"]] == ["page", "direct_read_refused", "api_answers"]
+    assert all(check["passed"] for check in report["checks"]), report["lines"]
+    assert (report["count_before"], report["count_after"], report["local"]) == (41, None, True)
+    with open(os.path.join(work_dir, "reports", "verify.junit.xml"), encoding="utf-8") as handle:
+        junit = handle.read()
+    assert 'tests="3" failures="0"' in junit

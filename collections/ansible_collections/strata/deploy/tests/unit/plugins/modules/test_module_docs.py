@@ -41,7 +41,7 @@ def docs():
 
 
 def test_the_modules_are_the_ones_the_readme_lists():
-    assert MODULES == ["lambda_package", "plan_bundle", "report_file", "terraform_apply", "terraform_info",
+    assert MODULES == ["lambda_package", "plan_bundle", "report_file", "site_check", "terraform_apply", "terraform_info",
                        "terraform_migrate", "terraform_plan_file", "terraform_toolchain"]
     readme = (COLLECTION / "README.md").read_text()
     for module in MODULES:
