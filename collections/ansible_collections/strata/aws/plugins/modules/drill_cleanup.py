@@ -15,7 +15,7 @@ description:
   - A resource with the prefix but without the tag is left alone and never touched.
   - Also deletes the tables and buckets named in O(tables) and O(buckets) (the current drill's, which may not be
     tagged yet when the drill stopped early), when their names start with O(prefix); one already gone is skipped.
-version_added: 0.4.0
+version_added: 0.3.0
 author: strata maintainers (@strata-deploy)
 options:
   prefix:

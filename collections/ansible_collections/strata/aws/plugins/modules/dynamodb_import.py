@@ -26,7 +26,7 @@ description:
     M(strata.aws.dynamodb_restore) then streams into (C(ImportTable) reads only from S3).
   - Local secondary indexes, streams, TTL, point-in-time recovery and deletion protection are not copied
     (C(ImportTable) takes none of them); a restored table that must keep them gets them from its Terraform layer.
-version_added: 0.4.0
+version_added: 0.3.0
 author: strata maintainers (@strata-deploy)
 options:
   src:

@@ -21,7 +21,7 @@ description:
   - Names items and objects missing from the restored resource, those it holds that the backup does not, and those
     that differ (the item's key, or the object's key and which field differs).
   - Fails naming every difference unless O(tolerate_differences=true). Never changes anything.
-version_added: 0.4.0
+version_added: 0.3.0
 author: strata maintainers (@strata-deploy)
 options:
   src:
@@ -29,11 +29,11 @@ options:
     type: str
     required: true
   tables:
-    description: The tables to compare, C({<table of the backup>: <restored table>}).
+    description: The tables to compare, a dict C(<table of the backup>) to C(<restored table>).
     type: dict
     default: {}
   buckets:
-    description: The buckets to compare, C({<bucket of the backup>: <restored bucket>}).
+    description: The buckets to compare, a dict C(<bucket of the backup>) to C(<restored bucket>).
     type: dict
     default: {}
   concurrency:
