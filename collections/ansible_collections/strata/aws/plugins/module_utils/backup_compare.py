@@ -32,6 +32,7 @@ from ansible_collections.strata.aws.plugins.module_utils.backup_aws import (
 from ansible_collections.strata.aws.plugins.module_utils.backup_layout import (
     CHUNK,
     BackupError,
+    ItemsDigest,
     item_digest,
     line_item,
     summary,
@@ -236,8 +237,14 @@ def verify_restored(src, tables=None, buckets=None, dynamodb=None, s3=None, conc
         key_names = [k["AttributeName"] for k in schema]
         expected = backup_items(store, entry, key_names)
         actual = table_items(dynamodb, target, key_names, retries)
-        result["tables"].append(_outcome("table", target, source, expected, actual, entry["item_count"], "item",
-                                         result["problems"]))
+        outcome = _outcome("table", target, source, expected, actual, entry["item_count"], "item", result["problems"])
+        recorded = entry.get("items_sha256")
+        if recorded:
+            found = items_problems(target, source, recorded, expected.values(), actual.values())
+            outcome["problems"] += found
+            outcome["ok"] = outcome["ok"] and not found
+            result["problems"].extend(found)
+        result["tables"].append(outcome)
     for source, target in sorted((buckets or {}).items()):
         entry = select(manifest, "buckets", source, "bucket")
         expected = backup_objects(store, entry)
@@ -247,6 +254,31 @@ def verify_restored(src, tables=None, buckets=None, dynamodb=None, s3=None, conc
                                           result["problems"]))
     result["ok"] = not result["problems"]
     return result
+
+
+def combined(digests):
+    """The ``ItemsDigest`` of item digests."""
+    total = ItemsDigest()
+    for digest in digests:
+        total.add(digest)
+    return total.hexdigest()
+
+
+def items_problems(name, source, recorded, in_file, in_table):
+    """What is wrong against the ``items_sha256`` a backup recorded for ``source`` when it wrote the
+    table file: the file's items (changed after the backup, even with the file's checksum
+    rewritten) and the restored table ``name``'s items."""
+    problems = []
+    held = combined(in_file)
+    if held != recorded:
+        problems.append(f"table {name}: the backup's table file of {source} does not hold the items the backup "
+                        f"recorded (their digest is {held}, the manifest's items_sha256 is {recorded}): the file was "
+                        "changed after the backup was taken")
+    restored = combined(in_table)
+    if restored != recorded:
+        problems.append(f"table {name}: its items' digest is {restored}, the manifest's items_sha256 of {source} "
+                        f"is {recorded}")
+    return problems
 
 
 def _outcome(kind, name, source, expected, actual, recorded, noun, problems):

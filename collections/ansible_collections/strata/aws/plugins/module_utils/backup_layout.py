@@ -248,6 +248,26 @@ def item_digest(typed_item):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+class ItemsDigest:
+    """The digest of a set of items, whatever their order: the sum, modulo 2**256, of their
+    ``item_digest`` values, as 64 hex digits. A backup records it per table (``items_sha256``) as
+    it writes the table file, so a table file changed afterwards, even with its file checksum
+    rewritten, no longer matches; a restored table is checked against it item by item."""
+
+    MODULUS = 2 ** 256
+
+    def __init__(self):
+        self._total = 0
+        self.count = 0
+
+    def add(self, digest):
+        self._total = (self._total + int(digest, 16)) % self.MODULUS
+        self.count += 1
+
+    def hexdigest(self):
+        return f"{self._total:064x}"
+
+
 def sha256_file(path):
     """(hex SHA-256, size in bytes) of the file at ``path``, read in chunks."""
     sha = hashlib.sha256()

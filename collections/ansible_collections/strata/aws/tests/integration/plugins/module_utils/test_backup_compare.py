@@ -80,3 +80,31 @@ def test_each_changed_missing_and_extra_item_or_object_is_named(ddb, s3, restore
     assert f"bucket {scratch_bucket}: empty: content_type is 'text/csv', the backup has 'text/plain'" in problems
     with pytest.raises(BackupError, match="the restored resources differ from the backup: "):
         raise_on_difference(result)
+
+
+def test_an_item_changed_in_the_table_file_with_its_checksum_rewritten_is_found(ddb, s3, restored):
+    import gzip
+    import hashlib
+    import json
+    from pathlib import Path
+
+    dest = Path(restored["dest"])
+    [source] = restored["tables"]
+    path = dest / "dynamodb" / f"{source}.jsonl.gz"
+    lines = gzip.decompress(path.read_bytes()).decode().splitlines()
+    changed = [line.replace('"n":{"N":"7"}', '"n":{"N":"8"}') for line in lines]
+    assert changed != lines
+    path.write_bytes(gzip.compress(("\n".join(changed) + "\n").encode()))
+    manifest = json.loads((dest / "manifest.json").read_text())
+    manifest["tables"][0].update(bytes=path.stat().st_size, sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+    (dest / "manifest.json").write_text(json.dumps(manifest))
+    scratch = restored["tables"][source]
+    delete = [{"DeleteRequest": {"Key": {"pk": item["pk"]}}} for item in ddb.scan(TableName=scratch)["Items"]]
+    for start in range(0, len(delete), 25):
+        ddb.batch_write_item(RequestItems={scratch: delete[start:start + 25]})
+    restore_table(ddb, str(dest), source, scratch, mode="overwrite")  # the file matches its rewritten checksum
+
+    result = verify_restored(str(dest), restored["tables"], {}, dynamodb=ddb, s3=s3)
+    assert result["ok"] is False
+    assert any("the file was changed after the backup was taken" in p for p in result["problems"])
+    assert any(p.startswith(f"table {scratch}: its items' digest is ") for p in result["problems"])

@@ -56,3 +56,17 @@ def test_many_differences_are_counted_beyond_the_twenty_named():
     assert problems[0] == "bucket b: holds 0 objects, the backup's site holds 30"
     assert problems[1].startswith("bucket b: 30 objects of the backup missing: k000, k001,")
     assert problems[1].endswith("k019 and 10 more")
+
+
+def test_the_items_digest_is_checked_against_the_manifest_whatever_the_order():
+    from ansible_collections.strata.aws.plugins.module_utils.backup_compare import combined, items_problems
+
+    digests = [f"{i:064x}" for i in (1, 2, 2 ** 255)]
+    recorded = combined(digests)
+    assert combined(reversed(digests)) == recorded and len(recorded) == 64
+    assert items_problems("t", "s", recorded, digests, list(reversed(digests))) == []
+    forged = digests[:2] + [f"{3:064x}"]
+    problems = items_problems("t", "s", recorded, forged, forged)
+    assert problems[0].startswith("table t: the backup's table file of s does not hold the items the backup recorded")
+    assert problems[0].endswith("the file was changed after the backup was taken")
+    assert problems[1].startswith("table t: its items' digest is ")
