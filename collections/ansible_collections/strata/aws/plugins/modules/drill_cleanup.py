@@ -108,7 +108,7 @@ def main():
     run(
         {
             "prefix": {"type": "str", "required": True},
-            "tag_key": {"type": "str", "default": "strata:drill"},
+            "tag_key": {"type": "str", "default": "strata:drill", "no_log": False},
             "tag_value": {"type": "str", "required": True},
             "tables": {"type": "list", "elements": "str", "default": []},
             "buckets": {"type": "list", "elements": "str", "default": []},

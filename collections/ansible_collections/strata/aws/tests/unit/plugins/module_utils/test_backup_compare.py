@@ -45,9 +45,9 @@ def test_an_objects_fields_are_compared_one_by_one():
                              "content_disposition", "content_language", "metadata"}
     read_back = dict(recorded, sha256="bb", metadata={"alt": "other", "new": "x"}, content_type="text/plain")
     [different] = compare({"k": recorded}, {"k": read_back}, "object")["different"]
-    assert different == {"id": "k", "problem": "content_type is 'text/plain', the backup has 'text/html'; "
-                                                "metadata differs (alt, new); "
-                                                "sha256 is 'bb', the backup has 'aa'"}
+    problem = ("content_type is 'text/plain', the backup has 'text/html'; metadata differs (alt, new); "
+               "sha256 is 'bb', the backup has 'aa'")
+    assert different == {"id": "k", "problem": problem}
 
 
 def test_many_differences_are_counted_beyond_the_twenty_named():

@@ -44,6 +44,11 @@ def test_a_renamed_retyped_or_added_key_is_a_change_naming_both():
         assert describe_key_schema(new) in change
 
 
+GSI = {"IndexName": "by-gsi", "KeySchema": [{"AttributeName": "gsi", "KeyType": "HASH"}],
+       "Projection": {"ProjectionType": "ALL"},
+       "ProvisionedThroughput": {"ReadCapacityUnits": 3, "WriteCapacityUnits": 1}}
+
+
 def test_creation_parameters_copy_the_shape_of_a_table_under_a_new_name():
     from ansible_collections.strata.aws.plugins.module_utils.dynamodb_table import creation_parameters
 
@@ -57,16 +62,9 @@ def test_creation_parameters_copy_the_shape_of_a_table_under_a_new_name():
         "SSESpecification": {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": "arn:aws:kms:k"},
     }
     provisioned = dict(COMPOSITE, ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 2},
-                       GlobalSecondaryIndexes=[{"IndexName": "by-gsi", "KeySchema": [{"AttributeName": "gsi",
-                                                                                       "KeyType": "HASH"}],
-                                                "Projection": {"ProjectionType": "ALL"}, "IndexStatus": "ACTIVE",
-                                                "ProvisionedThroughput": {"ReadCapacityUnits": 3,
-                                                                          "WriteCapacityUnits": 1}}])
+                       GlobalSecondaryIndexes=[dict(GSI, IndexStatus="ACTIVE")])
     params = creation_parameters(provisioned, "copy")
     assert params["BillingMode"] == "PROVISIONED"  # no BillingModeSummary: a table created provisioned
     assert params["ProvisionedThroughput"] == {"ReadCapacityUnits": 5, "WriteCapacityUnits": 2}
-    assert params["GlobalSecondaryIndexes"] == [{
-        "IndexName": "by-gsi", "KeySchema": [{"AttributeName": "gsi", "KeyType": "HASH"}],
-        "Projection": {"ProjectionType": "ALL"}, "ProvisionedThroughput": {"ReadCapacityUnits": 3,
-                                                                          "WriteCapacityUnits": 1}}]
+    assert params["GlobalSecondaryIndexes"] == [GSI]
     assert "SSESpecification" not in params  # AWS-owned encryption is the default

@@ -26,7 +26,8 @@ VERIFIED_TABLE = {"tables": [{"expected": 301, "actual": 301}], "buckets": [], "
 VERIFIED_BUCKET = {"tables": [], "buckets": [{"expected": 5, "actual": 5}], "problems": [], "ok": True}
 
 
-def runs(table_verify=VERIFIED_TABLE, restore=None):
+def runs(table_verify=None, restore=None):
+    table_verify = VERIFIED_TABLE if table_verify is None else table_verify
     return [
         {"kind": "table", "source": "strata-visits-dev", "target": "strata-drill-dev-20260101t060000z",
          "method": "import", "started_at": 100.0, "verified_at": 130.5, "create": {"changed": True},
@@ -40,7 +41,8 @@ def runs(table_verify=VERIFIED_TABLE, restore=None):
 REMOVED = {"tables": ["strata-drill-dev-20260101t060000z"], "buckets": ["strata-drill-dev-20260101t060000z"]}
 
 
-def report(run_list=None, removed=REMOVED, generated_at="2026-01-01T06:03:00Z", rto=60, rpo=24, **kwargs):
+def report(run_list=None, removed=None, generated_at="2026-01-01T06:03:00Z", rto=60, rpo=24, **kwargs):
+    removed = REMOVED if removed is None else removed
     return drill_report(runs() if run_list is None else run_list, BACKUP, env="dev", account="123456789012",
                         generated_at=generated_at, started_at=95.0, finished_at=140.0, rto_objective_minutes=rto,
                         rpo_objective_hours=rpo, source="vault", method="import", prefix="strata-drill-dev-",
