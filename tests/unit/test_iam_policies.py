@@ -102,7 +102,7 @@ def test_names_are_scoped_to_the_project_where_aws_allows(data):
     # Only the actions AWS cannot scope to a resource get "*".
     assert [s for s in deploy["Statement"] if s["Resource"] == ["*"]] == [
         {"Sid": "Account", "Effect": "Allow", "Resource": ["*"],
-         "Action": ["logs:DescribeLogGroups", "s3:ListAllMyBuckets", "sts:GetCallerIdentity"]}]
+         "Action": ["dynamodb:ListTables", "logs:DescribeLogGroups", "s3:ListAllMyBuckets", "sts:GetCallerIdentity"]}]
 
 
 def test_make_iam_writes_another_projects_policies(tmp_path, data):

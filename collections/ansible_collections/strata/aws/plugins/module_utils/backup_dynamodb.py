@@ -55,8 +55,10 @@ from ansible_collections.strata.aws.plugins.module_utils.backup_aws import (
 from ansible_collections.strata.aws.plugins.module_utils.backup_layout import (
     TABLE_FORMAT,
     BackupError,
+    ItemsDigest,
     atomic_file,
     gzip_stream,
+    item_digest,
     line_item,
     resolve,
     summary,
@@ -109,18 +111,21 @@ def export_table(client, table, dest, source, segments=1, page_size=None, consis
     if check_mode:
         return {"name": table, "file": relpath, "path": path}
     item_count = 0
+    digest = ItemsDigest()
     with atomic_file(path) as out:
         # One line at a time (a page is never joined into one string) through a small buffer,
         # so that gzip compresses in blocks rather than item by item.
         with gzip_stream(out) as gz, io.BufferedWriter(gz, WRITE_BUFFER) as lines:
             for page in scan_pages(client, table, segments, page_size, consistent_read, retries):
                 for item in page["Items"]:
-                    lines.write(table_line(encode_item(item)))
+                    typed = encode_item(item)
+                    lines.write(table_line(typed))
+                    digest.add(item_digest(typed))
                     item_count += 1
     pitr, unknown = pitr_window(client, table, retries)
     entry = {"name": table, "item_count": item_count, "file": relpath,
              "bytes": out.size, "sha256": out.hexdigest(), "table_format": TABLE_FORMAT, "pitr": pitr,
-             "key_schema": schema}
+             "key_schema": schema, "items_sha256": digest.hexdigest()}
     if unknown:
         entry["pitr_unknown"] = unknown
     finish_part(dest, "dynamodb", table, entry, source)

@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The on-disk layout of a strata backup and how its files are written and read: paths,
-atomic writes, gzip JSON lines, the table line formats, checksums, and the error type of
-everything backups do.
+atomic writes, gzip JSON lines, the table line formats, checksums (of a file, and of one item:
+``item_digest``), and the error type of everything backups do.
 
 A backup is a directory::
 
@@ -225,6 +225,47 @@ def table_format(entry):
     """The table format of a manifest (or part record) table entry; entries of format_version 1
     have none and hold ``LEGACY_TABLE_FORMAT``."""
     return entry.get("table_format", LEGACY_TABLE_FORMAT)
+
+
+def _canonical_value(value):
+    """A typed value with its sets in a fixed order (DynamoDB keeps no order in SS, NS, BS)."""
+    (kind, data), = value.items()
+    if kind in ("SS", "NS", "BS"):
+        return {kind: sorted(data)}
+    if kind == "M":
+        return {"M": {name: _canonical_value(v) for name, v in data.items()}}
+    if kind == "L":
+        return {"L": [_canonical_value(v) for v in data]}
+    return value
+
+
+def item_digest(typed_item):
+    """The SHA-256 (hex) of one item, as a table file holds it (JSON-ready DynamoDB JSON, bytes
+    in base64): of its canonical JSON (attribute names sorted, sets ordered, no whitespace), so
+    an item read back from a table has the digest of the line it was restored from."""
+    canonical = {name: _canonical_value(value) for name, value in typed_item.items()}
+    text = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class ItemsDigest:
+    """The digest of a set of items, whatever their order: the sum, modulo 2**256, of their
+    ``item_digest`` values, as 64 hex digits. A backup records it per table (``items_sha256``) as
+    it writes the table file, so a table file changed afterwards, even with its file checksum
+    rewritten, no longer matches; a restored table is checked against it item by item."""
+
+    MODULUS = 2 ** 256
+
+    def __init__(self):
+        self._total = 0
+        self.count = 0
+
+    def add(self, digest):
+        self._total = (self._total + int(digest, 16)) % self.MODULUS
+        self.count += 1
+
+    def hexdigest(self):
+        return f"{self._total:064x}"
 
 
 def sha256_file(path):

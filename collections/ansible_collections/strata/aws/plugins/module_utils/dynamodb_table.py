@@ -170,6 +170,47 @@ def key_schema(description):
     return [{"name": k["AttributeName"], "type": types.get(k["AttributeName"]), "key": k["KeyType"]} for k in ordered]
 
 
+def creation_parameters(description, name):
+    """What a new table ``name`` needs to be shaped like the table DescribeTable described
+    (``description``), as CreateTable and ImportTable's ``TableCreationParameters`` take it: key
+    schema, the attribute definitions the keys and indexes use, billing mode (with provisioned
+    or on-demand throughput), global secondary indexes and server-side encryption. Local
+    secondary indexes, streams, TTL, point-in-time recovery, deletion protection and tags are
+    not part of it (ImportTable takes none of them)."""
+    billing = (description.get("BillingModeSummary") or {}).get("BillingMode") or "PROVISIONED"
+    params = {
+        "TableName": name,
+        "KeySchema": [dict(k) for k in description["KeySchema"]],
+        "AttributeDefinitions": [dict(a) for a in description["AttributeDefinitions"]],
+        "BillingMode": billing,
+    }
+
+    def throughput(described):
+        units = described.get("ProvisionedThroughput") or {}
+        return {"ReadCapacityUnits": units.get("ReadCapacityUnits") or 1,
+                "WriteCapacityUnits": units.get("WriteCapacityUnits") or 1}
+
+    if billing == "PROVISIONED":
+        params["ProvisionedThroughput"] = throughput(description)
+    elif description.get("OnDemandThroughput"):
+        params["OnDemandThroughput"] = dict(description["OnDemandThroughput"])
+    indexes = []
+    for index in description.get("GlobalSecondaryIndexes") or []:
+        created = {"IndexName": index["IndexName"], "KeySchema": [dict(k) for k in index["KeySchema"]],
+                   "Projection": dict(index["Projection"])}
+        if billing == "PROVISIONED":
+            created["ProvisionedThroughput"] = throughput(index)
+        indexes.append(created)
+    if indexes:
+        params["GlobalSecondaryIndexes"] = indexes
+    sse = description.get("SSEDescription") or {}
+    if sse.get("Status") in ("ENABLED", "ENABLING") and sse.get("SSEType") == "KMS":
+        params["SSESpecification"] = {"Enabled": True, "SSEType": "KMS"}
+        if sse.get("KMSMasterKeyArn"):
+            params["SSESpecification"]["KMSMasterKeyId"] = sse["KMSMasterKeyArn"]
+    return params
+
+
 def describe_key_schema(schema):
     """``stat (S, HASH)``-style text of a :func:`key_schema`."""
     return ", ".join(f"{k['name']} ({k['type']}, {k['key']})" for k in schema) or "none"

@@ -28,7 +28,7 @@ def _age_hours(generated_at, created_at):
 
 
 def status_report(states, layers, locks, items, backup, env, account, generated_at, backup_root,
-                  max_age_hours, state_bucket):
+                  max_age_hours, state_bucket, drill=None):
     """The status report of an environment (reports/status.json).
 
     ``states`` and ``locks`` are the loop results (over strata_states) of strata.aws.terraform_state
@@ -38,7 +38,8 @@ def status_report(states, layers, locks, items, backup, env, account, generated_
     ``env``, ``account``, ``generated_at``, ``layers`` (per layer: ``name``, ``deployed``,
     ``resources``, ``serial``, ``lineage``, ``last_write``, ``locks``), ``backup`` (``root``,
     ``name``, ``created_at``, ``age_hours``, ``max_age_hours``, ``too_old``), ``seed_items`` and
-    ``state_bucket`` (its ``name`` and statistics)."""
+    ``state_bucket`` (its ``name`` and statistics), and ``drill``: the last restore drill's record
+    (``strata.deploy.drill_record``, as the drill keeps it in the state bucket), or None."""
     records = []
     for name in layers:
         state = _result_of(states, name).get("current") or {}
@@ -60,6 +61,7 @@ def status_report(states, layers, locks, items, backup, env, account, generated_
                    "too_old": age_hours is None or age_hours > max_age_hours},
         "seed_items": items.get("items", []),
         "state_bucket": dict({"name": state_bucket}, **bucket_stats),
+        "drill": drill or None,
     }
 
 
@@ -86,6 +88,15 @@ def status_lines(report):
     for item in report["seed_items"]:
         rest = {key: value for key, value in item["item"].items() if key not in item["key"]} if item["present"] else None
         lines.append(f"item      {json.dumps(item['key'])}: " + (json.dumps(rest) if item["present"] else "MISSING"))
+    drill = report.get("drill")
+    if drill:
+        rto, rpo = drill.get("rto") or {}, drill.get("rpo") or {}
+        lines.append(f"drill     {drill.get('generated_at')}: {str(drill.get('outcome', '?')).upper()} from backup "
+                     f"{(drill.get('backup') or {}).get('name')}, recovery time {rto.get('minutes')} min (objective "
+                     f"{rto.get('objective_minutes')}), recovery point {rpo.get('age_hours')} h (objective "
+                     f"{rpo.get('objective_hours')})")
+    else:
+        lines.append("drill     none recorded: run playbooks/drill.yml")
     bucket = report["state_bucket"]
     lines.append(f"state     s3://{bucket['name']}: {bucket.get('versions', '?')} object versions "
                  f"({bucket.get('current_objects', '?')} current, {bucket.get('delete_markers', '?')} delete markers), "

@@ -42,3 +42,29 @@ def test_a_renamed_retyped_or_added_key_is_a_change_naming_both():
         change = key_schema_change(key_schema(VISITS), new, "t-old", "t-new")
         assert change.startswith("the key schema changed: t-old had stat (S, HASH), t-new has ")
         assert describe_key_schema(new) in change
+
+
+GSI = {"IndexName": "by-gsi", "KeySchema": [{"AttributeName": "gsi", "KeyType": "HASH"}],
+       "Projection": {"ProjectionType": "ALL"},
+       "ProvisionedThroughput": {"ReadCapacityUnits": 3, "WriteCapacityUnits": 1}}
+
+
+def test_creation_parameters_copy_the_shape_of_a_table_under_a_new_name():
+    from ansible_collections.strata.aws.plugins.module_utils.dynamodb_table import creation_parameters
+
+    on_demand = dict(VISITS, TableName="live", TableStatus="ACTIVE", ItemCount=3,
+                     BillingModeSummary={"BillingMode": "PAY_PER_REQUEST"},
+                     ProvisionedThroughput={"ReadCapacityUnits": 0, "WriteCapacityUnits": 0},
+                     SSEDescription={"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": "arn:aws:kms:k"})
+    assert creation_parameters(on_demand, "scratch") == {
+        "TableName": "scratch", "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": VISITS["KeySchema"], "AttributeDefinitions": VISITS["AttributeDefinitions"],
+        "SSESpecification": {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": "arn:aws:kms:k"},
+    }
+    provisioned = dict(COMPOSITE, ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 2},
+                       GlobalSecondaryIndexes=[dict(GSI, IndexStatus="ACTIVE")])
+    params = creation_parameters(provisioned, "copy")
+    assert params["BillingMode"] == "PROVISIONED"  # no BillingModeSummary: a table created provisioned
+    assert params["ProvisionedThroughput"] == {"ReadCapacityUnits": 5, "WriteCapacityUnits": 2}
+    assert params["GlobalSecondaryIndexes"] == [GSI]
+    assert "SSESpecification" not in params  # AWS-owned encryption is the default

@@ -53,6 +53,7 @@ def test_the_lines():
         "backup    20260101T060000Z (25.5 h old, objective 24.0 h): TOO OLD, run playbooks/backup.yml",
         'item      {"stat": "Quantity"}: {"viewCount": 41}',
         'item      {"stat": "Other"}: MISSING',
+        "drill     none recorded: run playbooks/drill.yml",
         "state     s3://tf-123: 12 object versions (3 current, 1 delete markers), 120.6 KiB in all",
     ]
 
@@ -80,3 +81,14 @@ def test_a_bucket_without_statistics():
 
 def test_the_plugin_exports_the_filters():
     assert FilterModule().filters() == {"status_report": status_report, "status_lines": status_lines}
+
+
+def test_the_last_drill_is_shown_when_one_was_recorded():
+    drill = {"generated_at": "2026-01-02T03:00:00Z", "outcome": "failed", "backup": {"name": "20260101T060000Z"},
+             "rto": {"minutes": 2.5, "objective_minutes": 60.0}, "rpo": {"age_hours": 21.0, "objective_hours": 24.0}}
+    result = status_report(STATES, LAYERS, LOCKS, ITEMS, BACKUP, env="local", account="123456789012",
+                           generated_at="2026-01-02T07:30:00Z", backup_root="/b", max_age_hours=24, state_bucket="tf-123",
+                           drill=drill)
+    assert result["drill"] == drill and report()["drill"] is None
+    assert ("drill     2026-01-02T03:00:00Z: FAILED from backup 20260101T060000Z, recovery time 2.5 min (objective 60.0), "
+            "recovery point 21.0 h (objective 24.0)") in status_lines(result)
