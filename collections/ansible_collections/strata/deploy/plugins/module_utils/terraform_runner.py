@@ -55,17 +55,25 @@ def lock_message(stderr, layer):
             f"to finish; if it died, release its lock with playbooks/unlock.yml and its ID.")
 
 
+# What a refused lock write during a plan adds: a caller that may only read plans without the lock.
+READ_ONLY_PLAN = ("A caller that may only read (iam/strata-readonly.json) plans without taking the state lock: run "
+                  "the same command with TF_CLI_ARGS_plan=-lock=false in its environment (docs/least-privilege.md).")
+
+
 def denied_message(stderr, layer, command):
     """``(message, refusal)`` for a Terraform command that AWS refused (AccessDenied), or
     ``(None, None)``. The message names the action, the resource, the policy file that grants
-    it and the next step (``access_denied.message``); Terraform's own words follow."""
+    it and the next step (``access_denied.message``), and, for a plan refused the state lock,
+    how a read-only caller plans; Terraform's own words follow."""
     refusal = access_denied.parse(stderr)
     if refusal is None:
         return None, None
     said = " ".join(stderr.split())
-    return (access_denied.message(refusal, f"the {layer} layer's terraform {command}")
-            + f" Terraform said: {said[-1500:]}"), dict(refusal, policy=access_denied.policy_for(
-                refusal["action"] or refusal["operation"]))
+    message = access_denied.message(refusal, f"the {layer} layer's terraform {command}")
+    if command == "plan" and "Error acquiring the state lock" in stderr:
+        message += " " + READ_ONLY_PLAN
+    refusal["policy"] = access_denied.policy_for(refusal["action"] or refusal["operation"])
+    return f"{message} Terraform said: {said[-1500:]}", refusal
 
 
 class Runner:

@@ -106,11 +106,14 @@ def test_a_refused_call_names_action_resource_policy_file_and_terraform_s_words(
     assert msg.startswith("AWS refused dynamodb:PutItem on arn:aws:dynamodb:us-east-1:123456789012:table/strata-tfstate-lock"
                           " to arn:aws:iam::123456789012:user/ro (AccessDeniedException) during the bootstrap layer's "
                           "terraform plan. iam/strata-deploy.json grants it")
+    assert "plans without taking the state lock: run the same command with TF_CLI_ARGS_plan=-lock=false" in msg
     assert "Terraform said: Error: Error acquiring the state lock Error message: operation error DynamoDB" in msg
     assert raised.value.details["locked"] is False and "lock" not in raised.value.details
     assert raised.value.details["access_denied"]["action"] == "dynamodb:PutItem"
     assert raised.value.details["access_denied"]["policy"] == ["iam/strata-deploy.json"]
     assert rn.denied_message("Error: Invalid reference", "x", "plan") == (None, None)
+    applied, _refusal = rn.denied_message(REFUSED_LOCK, "bootstrap", "apply")
+    assert "TF_CLI_ARGS_plan" not in applied
 
 
 def test_the_seconds_of_a_run_count_from_its_start(monkeypatch):
