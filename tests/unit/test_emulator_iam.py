@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -27,6 +28,10 @@ READONLY = ROOT / "iam" / "strata-readonly.json"
 ACCOUNT = "123456789012"
 ASSUME_LAMBDA = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+
+
+# What strata says of a refused call: the action (service:Name), the policy file that grants it.
+REFUSED = re.compile(r"AWS refused ([a-z0-9-]+:[A-Za-z]+)")
 
 
 def _free_port() -> int:
@@ -338,3 +343,49 @@ def test_cloudfront_creates_are_authorized_on_their_resource_type(deploy, readon
     error = _refused(readonly("cloudfront").create_origin_access_control,
                      OriginAccessControlConfig=dict(config, Name=_unique("strata-ro")))
     assert "cloudfront:CreateOriginAccessControl on resource: arn:aws:cloudfront::" in error["Message"]
+
+
+def test_cli_writes_a_user_s_keys_to_a_file_only_its_owner_reads(enforcing, tmp_path):
+    keys_file = tmp_path / "keys" / "readonly.json"
+    result = subprocess.run([sys.executable, "-m", "strata_emulator", "--endpoint", enforcing[0], "user",
+                             "--policy", str(READONLY), "--keys-file", str(keys_file)],
+                            env=dict(os.environ, PYTHONPATH=str(ROOT / "tools" / "dev")),
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    keys = json.loads(keys_file.read_text())
+    assert set(keys) == {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+    assert keys["AWS_SECRET_ACCESS_KEY"] not in result.stdout + result.stderr
+    assert keys_file.stat().st_mode & 0o777 == 0o600
+
+
+# A deploy as a user holding only iam/strata-readonly.json (the keys in aws_extra_environment,
+# from an extra-vars file, never on the command line): refused at its first write, naming the
+# action and the policy file that grants it; nothing is created.
+def test_readonly_user_is_refused_a_deploy_naming_the_action_and_the_policy_file(enforcing, tmp_path):
+    endpoint = enforcing[0]
+    user = iam_users.create_user(endpoint, str(READONLY))
+    extra = tmp_path / "extra.json"
+    extra.write_text(json.dumps({"aws_extra_environment": user.environment(), "strata_work_root": str(tmp_path / "work"),
+                                 "project_name": "strata"}))
+    extra.chmod(0o600)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        "AWS_ENDPOINT_URL": endpoint,
+        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    result = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), str(ROOT / "playbooks" / "deploy.yml"),
+                             "-i", str(ROOT / "inventories" / "local"), "-e", f"@{extra}"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    said = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0
+    refused = REFUSED.findall(said)
+    # The bootstrap layer's first writes, refused whichever Terraform sends first.
+    assert refused and set(refused) <= {"dynamodb:CreateTable", "s3:CreateBucket"}, said[-3000:]
+    assert "iam/strata-deploy.json grants it: attach that policy to the caller" in said, said[-3000:]
+    assert user.secret_access_key not in said
+    admin = _clients(endpoint, iam_users.UserCredentials("admin", "", "testing", "testing"))
+    assert f"strata-tfstate-{ACCOUNT}" not in [b["Name"] for b in admin("s3").list_buckets()["Buckets"]]
+    assert "strata-tfstate-lock" not in admin("dynamodb").list_tables()["TableNames"]

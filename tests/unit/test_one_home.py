@@ -6,6 +6,10 @@
 - The Terraform types of the resources that hold data live in the preflight role
   (strata_data_resource_types). terraform_run's data guard keeps its own copy
   (DATA_RESOURCE_TYPES), which must name the same types; roles read the fact.
+- The reading of AWS's refusals (access_denied.py) lives in strata.deploy's module_utils;
+  strata.aws keeps an identical copy (neither collection depends on the other). Its READ_VERBS
+  are those tools/dev/iam_policies.py sorts iam/actions.yml's actions by, and its policy files
+  are the ones that tool writes.
 """
 from __future__ import annotations
 
@@ -99,3 +103,18 @@ def test_roles_and_playbooks_read_the_data_resource_types_from_the_fact():
         if path != home and quoted.search(path.read_text()):
             spelled.add(str(path.relative_to(ROOT)))
     assert not spelled, spelled
+
+
+def test_the_reading_of_refusals_is_one_file_in_both_collections():
+    collections = ROOT / "collections" / "ansible_collections" / "strata"
+    home = (collections / "deploy" / "plugins" / "module_utils" / "access_denied.py").read_bytes()
+    assert (collections / "aws" / "plugins" / "module_utils" / "access_denied.py").read_bytes() == home
+
+
+def test_refusals_sort_reads_as_the_policies_do():
+    import iam_policies
+    from ansible_collections.strata.deploy.plugins.module_utils import access_denied
+
+    assert access_denied.READ_VERBS == iam_policies.READ_VERBS
+    for policy in (access_denied.DEPLOY_POLICY, access_denied.READONLY_POLICY):
+        assert (ROOT / policy).is_file(), policy

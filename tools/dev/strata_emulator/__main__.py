@@ -15,7 +15,8 @@ actions on its resources (the administrator ``testing``/``testing`` always exist
 ``--request-log FILE`` (or ``STRATA_EMULATOR_REQUEST_LOG``): one JSON line per request with
 its actions, resources and decisions. ``user --policy FILE`` (``admin``: every action) creates
 on the running emulator a user holding exactly that policy and prints the ``export`` lines of
-its access key.
+its access key (``--keys-file FILE``: writes them to FILE, owner only, as JSON environment
+variables, for a run that must not show them).
 """
 
 from __future__ import annotations
@@ -85,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument("--name", help="the user's name (default: the policy's name and a random suffix)")
     user.add_argument("--region", default=os.environ.get("AWS_REGION") or "us-east-1",
                       help="the region to call the emulator in (default: $AWS_REGION, else %(default)s)")
+    user.add_argument("--keys-file", type=Path,
+                      help="write the key as JSON environment variables (AWS_ACCESS_KEY_ID, "
+                           "AWS_SECRET_ACCESS_KEY) to this file, owner only, instead of printing it")
     return parser
 
 
@@ -123,7 +127,11 @@ def _user(endpoint_url: str, args: argparse.Namespace) -> int:
     except iam_users.PolicyError as exc:
         raise EmulatorError(str(exc)) from None
     print(f"# IAM user {credentials.arn} holding {args.policy}", file=sys.stderr)
-    print(credentials.exports())
+    if args.keys_file:
+        credentials.write_environment(args.keys_file)
+        print(f"# its keys: {args.keys_file}", file=sys.stderr)
+    else:
+        print(credentials.exports())
     return 0
 
 

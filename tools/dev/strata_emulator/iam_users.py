@@ -10,6 +10,7 @@ it, and ``create_user`` gives any other policy a user of its own to rehearse wit
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import uuid
@@ -84,6 +85,18 @@ class UserCredentials:
     def exports(self) -> str:
         return (f"export AWS_ACCESS_KEY_ID={self.access_key_id}\n"
                 f"export AWS_SECRET_ACCESS_KEY={self.secret_access_key}")
+
+    def environment(self) -> dict[str, str]:
+        return {"AWS_ACCESS_KEY_ID": self.access_key_id, "AWS_SECRET_ACCESS_KEY": self.secret_access_key}
+
+    def write_environment(self, path: Path) -> None:
+        """Write the key to ``path`` as JSON environment variables, readable by its owner only
+        (created with that mode: the secret is never in a file others may read)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            os.fchmod(handle.fileno(), 0o600)
+            json.dump(self.environment(), handle)
 
 
 def create_user(endpoint_url: str, source: str, user_name: str | None = None,

@@ -23,6 +23,7 @@ from __future__ import annotations
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.strata.aws.plugins.module_utils import access_denied
 from ansible_collections.strata.aws.plugins.module_utils.backup_aws import (
     DEFAULT_RETRIES,
     BotoCoreError,
@@ -70,6 +71,10 @@ def run(argument_spec, action, aws=True, minimums=None, **kwargs):
     - ``StrataAWSError`` (BackupError, SeedError): its message, its details as result keys;
     - botocore ``ClientError``: "AWS request failed: ..." with ``error_code`` (and, from
       ``fail_json_aws``, the parsed ``error`` and ``response_metadata``);
+    - a refusal by IAM (AccessDenied, AccessDeniedException, UnauthorizedOperation), raised as
+      either of those: the sentence of ``access_denied.message`` (the action, the resource,
+      the policy file of strata that grants it, the next step) before AWS's own words, and the
+      refusal as ``access_denied`` (``action``, ``resource``, ``policy``, ...);
     - ``BotoCoreError``: "AWS connection failed: ...";
     - ``OSError``: "file operation failed: ...".
     """
@@ -77,14 +82,26 @@ def run(argument_spec, action, aws=True, minimums=None, **kwargs):
     try:
         result = action(module)
     except StrataAWSError as exc:
+        refusal = access_denied.parse(exc.msg)
+        if refusal:
+            module.fail_json(msg=f"{access_denied.message(refusal)} ({exc.msg})", **_refused(refusal), **exc.details)
         module.fail_json(msg=exc.msg, **exc.details)
     except ClientError as exc:
+        refusal = access_denied.parse(str(exc), code=error_code(exc), operation=getattr(exc, "operation_name", None))
+        if refusal:
+            module.fail_json_aws(exc, msg=f"{access_denied.message(refusal)} AWS said", error_code=error_code(exc),
+                                 **_refused(refusal))
         module.fail_json_aws(exc, msg="AWS request failed", error_code=error_code(exc))
     except BotoCoreError as exc:
         module.fail_json_aws(exc, msg="AWS connection failed")
     except OSError as exc:
         module.fail_json(msg=f"file operation failed: {exc}")
     module.exit_json(**result)
+
+
+def _refused(refusal):
+    """The ``access_denied`` key of a refused call's result: the refusal and its policy files."""
+    return {"access_denied": dict(refusal, policy=access_denied.policy_for(refusal["action"] or refusal["operation"]))}
 
 
 def client(module, service, pool_size=10):

@@ -7,7 +7,9 @@
 callable (``module.run_command`` in the modules, a recording stand-in in the tests) and keeps
 the list of commands it ran. A failure becomes a :class:`TerraformError` carrying the message
 the user should read; a state lock held by another run is named as such (:func:`lock_message`)
-with its holder as data (:func:`lock_holder`).
+with its holder as data (:func:`lock_holder`); a call AWS refused names the action, the resource
+and the policy file of strata that grants it (:func:`denied_message`), even when the refused
+call was the one taking the lock.
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ import json
 import re
 import time
 import zipfile
+
+from ansible_collections.strata.deploy.plugins.module_utils import access_denied
 
 _LOCK_INFO = re.compile(r"Lock Info:\s*(.*?)(?:\n\n|\Z)", re.DOTALL)
 _LOCK_FIELD = re.compile(r"^\s*(ID|Path|Operation|Who|Version|Created|Info):\s*(.*?)\s*$", re.MULTILINE)
@@ -51,6 +55,27 @@ def lock_message(stderr, layer):
             f"to finish; if it died, release its lock with playbooks/unlock.yml and its ID.")
 
 
+# What a refused lock write during a plan adds: a caller that may only read plans without the lock.
+READ_ONLY_PLAN = ("A caller that may only read (iam/strata-readonly.json) plans without taking the state lock: run "
+                  "the same command with TF_CLI_ARGS_plan=-lock=false in its environment (docs/least-privilege.md).")
+
+
+def denied_message(stderr, layer, command):
+    """``(message, refusal)`` for a Terraform command that AWS refused (AccessDenied), or
+    ``(None, None)``. The message names the action, the resource, the policy file that grants
+    it and the next step (``access_denied.message``), and, for a plan refused the state lock,
+    how a read-only caller plans; Terraform's own words follow."""
+    refusal = access_denied.parse(stderr)
+    if refusal is None:
+        return None, None
+    said = " ".join(stderr.split())
+    message = access_denied.message(refusal, f"the {layer} layer's terraform {command}")
+    if command == "plan" and "Error acquiring the state lock" in stderr:
+        message += " " + READ_ONLY_PLAN
+    refusal["policy"] = access_denied.policy_for(refusal["action"] or refusal["operation"])
+    return f"{message} Terraform said: {said[-1500:]}", refusal
+
+
 class Runner:
     """Terraform commands in one working copy (``work_dir``, the ``layer`` named in messages).
 
@@ -80,11 +105,13 @@ class Runner:
         self.commands.append(" ".join(args[:1]))
         rc, out, err = self.execute(argv, cwd=self.work_dir)
         if rc not in ok:
-            locked = lock_message(err, self.layer)
-            message = locked or (
+            # A refused lock write is a refusal, not a lock held by another run.
+            denied, refusal = denied_message(err, self.layer, args[0])
+            locked = None if denied else lock_message(err, self.layer)
+            message = denied or locked or (
                 f"terraform {args[0]} failed for the {self.layer} layer (exit {rc}): "
                 + (err.strip() or out.strip())[-3000:])
-            extra = {"lock": lock_holder(err)} if locked else {}
+            extra = {"lock": lock_holder(err)} if locked else {"access_denied": refusal} if denied else {}
             raise TerraformError(message, rc=rc, locked=bool(locked), stderr=err[-6000:], stdout=out[-3000:], **extra)
         return rc, out
 

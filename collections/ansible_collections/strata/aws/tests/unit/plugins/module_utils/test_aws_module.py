@@ -91,3 +91,77 @@ def test_dynamodb_seed_refuses_an_empty_table_name(tmp_path):
     result = run_module(tmp_path, "strata.aws.dynamodb_seed", {"table": "", "items": [{"stat": "a"}], "region": "us-east-1"})
     assert result["failed"] is True
     assert result["msg"] == "table: expected the name of a DynamoDB table, got an empty string"
+
+
+class _Failed(Exception):
+    pass
+
+
+class _Module:
+    """Stands in for the module ``run`` builds: records how it fails."""
+
+    def fail_json(self, **result):
+        raise _Failed(result)
+
+    def fail_json_aws(self, exc, msg=None, **result):
+        raise _Failed(dict(result, msg=f"{msg}: {exc}"))
+
+    def exit_json(self, **result):
+        raise AssertionError(f"no failure: {result}")
+
+
+def _refused_call(monkeypatch, error):
+    monkeypatch.setattr(aws_module, "build", lambda *args, **kwargs: _Module())
+
+    def action(module):
+        raise error
+
+    with pytest.raises(_Failed) as failed:
+        aws_module.run({}, action)
+    return failed.value.args[0]
+
+
+def test_a_refusal_names_action_resource_and_policy_file(monkeypatch):
+    from botocore.exceptions import ClientError
+
+    error = ClientError({"Error": {"Code": "AccessDeniedException", "Message": (
+        "User: arn:aws:iam::1:user/ro is not authorized to perform: dynamodb:PutItem on resource: "
+        "arn:aws:dynamodb:us-east-1:1:table/strata-visits-dev because no identity-based policy allows it")}}, "PutItem")
+    result = _refused_call(monkeypatch, error)
+    assert result["msg"].startswith(
+        "AWS refused dynamodb:PutItem on arn:aws:dynamodb:us-east-1:1:table/strata-visits-dev to arn:aws:iam::1:user/ro "
+        "(AccessDeniedException). iam/strata-deploy.json grants it: attach that policy to the caller")
+    assert "then run the same command again. AWS said: An error occurred (AccessDeniedException)" in result["msg"]
+    assert result["error_code"] == "AccessDeniedException"
+    assert result["access_denied"]["policy"] == ["iam/strata-deploy.json"]
+
+
+def test_an_s3_refusal_without_words_names_the_call(monkeypatch):
+    from botocore.exceptions import ClientError
+
+    result = _refused_call(monkeypatch, ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}},
+                                                    "GetObject"))
+    assert result["msg"].startswith("AWS refused the GetObject call (AccessDenied). iam/strata-readonly.json "
+                                    "(and iam/strata-deploy.json) grants it")
+    assert result["access_denied"]["operation"] == "GetObject"
+
+
+def test_a_refusal_inside_a_strata_error_keeps_its_context(monkeypatch):
+    from ansible_collections.strata.aws.plugins.module_utils.errors import StrataAWSError
+
+    said = ("backup of table strata-visits-dev failed: An error occurred (AccessDeniedException) when calling the Scan "
+            "operation: User: arn:aws:iam::1:user/x is not authorized to perform: dynamodb:Scan on resource: "
+            "arn:aws:dynamodb:us-east-1:1:table/strata-visits-dev")
+    result = _refused_call(monkeypatch, StrataAWSError(said, table="strata-visits-dev"))
+    assert result["msg"].startswith("AWS refused dynamodb:Scan on arn:aws:dynamodb:us-east-1:1:table/strata-visits-dev")
+    assert result["msg"].endswith(f"({said})")
+    assert result["table"] == "strata-visits-dev" and result["access_denied"]["action"] == "dynamodb:Scan"
+
+
+def test_other_errors_keep_their_message(monkeypatch):
+    from botocore.exceptions import ClientError
+
+    result = _refused_call(monkeypatch, ClientError({"Error": {"Code": "ResourceNotFoundException",
+                                                               "Message": "no table"}}, "DescribeTable"))
+    assert result["msg"].startswith("AWS request failed: An error occurred (ResourceNotFoundException)")
+    assert "access_denied" not in result

@@ -30,5 +30,22 @@ def test_nothing_to_say_gives_the_default():
     assert failure_cause({"failed": True}, "no message") == "no message"
 
 
+def test_a_refusal_another_module_reported_is_explained_first():
+    said = ("Failed to get object: An error occurred (AccessDenied) when calling the PutObject operation: User: "
+            "arn:aws:iam::1:user/ro is not authorized to perform: s3:PutObject on resource: "
+            "\"arn:aws:s3:::strata-backups-1/local/x/manifest.json\" because no identity-based policy allows it")
+    cause = failure_cause({"failed": True, "msg": said, "error": {"code": "AccessDenied"}})
+    assert cause.startswith("AWS refused s3:PutObject on arn:aws:s3:::strata-backups-1/local/x/manifest.json to "
+                            "arn:aws:iam::1:user/ro (AccessDenied). iam/strata-deploy.json grants it")
+    assert cause.endswith(f"then run the same command again. ({said})")
+    coded = failure_cause({"failed": True, "msg": "Access Denied", "error_code": "AccessDenied"})
+    assert coded.startswith("AWS refused a call (AccessDenied). iam/strata-deploy.json grants it")
+
+
+def test_a_refusal_already_explained_is_left_as_it_is():
+    said = "AWS refused dynamodb:PutItem (AccessDeniedException). iam/strata-deploy.json grants it: ..."
+    assert failure_cause({"failed": True, "msg": said, "error_code": "AccessDeniedException"}) == said
+
+
 def test_the_plugin_exports_the_filter():
     assert FilterModule().filters()["failure_cause"] is failure_cause

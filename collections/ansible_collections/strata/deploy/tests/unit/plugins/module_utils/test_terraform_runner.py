@@ -90,6 +90,32 @@ def test_a_held_lock_is_a_message_and_data():
         ("id", "who", "operation", "created", "path"))
 
 
+# The S3 backend refused the lock write (a read-only caller): a refusal, not a lock held by another run.
+REFUSED_LOCK = (
+    "Error: Error acquiring the state lock\n\nError message: operation error DynamoDB: PutItem, https response error "
+    "StatusCode: 400, RequestID: 1, api error AccessDeniedException: User: arn:aws:iam::123456789012:user/ro is not\n"
+    "authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/strata-tfstate-lock\n"
+    "because no identity-based policy allows the dynamodb:PutItem action\n\nTerraform acquires a state lock to protect...")
+
+
+def test_a_refused_call_names_action_resource_policy_file_and_terraform_s_words():
+    tf = rn.Runner(Answers(rc=1, err=REFUSED_LOCK), "terraform", "/w", "bootstrap", 0)
+    with pytest.raises(rn.TerraformError) as raised:
+        tf.plan("p")
+    msg = raised.value.msg
+    assert msg.startswith("AWS refused dynamodb:PutItem on arn:aws:dynamodb:us-east-1:123456789012:table/strata-tfstate-lock"
+                          " to arn:aws:iam::123456789012:user/ro (AccessDeniedException) during the bootstrap layer's "
+                          "terraform plan. iam/strata-deploy.json grants it")
+    assert "plans without taking the state lock: run the same command with TF_CLI_ARGS_plan=-lock=false" in msg
+    assert "Terraform said: Error: Error acquiring the state lock Error message: operation error DynamoDB" in msg
+    assert raised.value.details["locked"] is False and "lock" not in raised.value.details
+    assert raised.value.details["access_denied"]["action"] == "dynamodb:PutItem"
+    assert raised.value.details["access_denied"]["policy"] == ["iam/strata-deploy.json"]
+    assert rn.denied_message("Error: Invalid reference", "x", "plan") == (None, None)
+    applied, _refusal = rn.denied_message(REFUSED_LOCK, "bootstrap", "apply")
+    assert "TF_CLI_ARGS_plan" not in applied
+
+
 def test_the_seconds_of_a_run_count_from_its_start(monkeypatch):
     clock = iter([100.0, 103.26])
     monkeypatch.setattr(rn.time, "monotonic", lambda: next(clock))
