@@ -5,7 +5,7 @@
 writing and verifying the manifest as the playbooks do: a bundle goes to S3 encrypted, read back,
 manifest last, under an expiration rule; downloaded into a private directory it verifies, and
 one byte changed in S3 (a plan file, or the manifest) is refused before anything is applied.
-(A bundle in S3 applied through Terraform: strata.deploy's tests/integration/plugins/modules/test_plan_bundle.py.)"""
+(A bundle in S3 applied through Terraform: strata.deploy's tests/integration/plugins/modules/test_plan_bundle_in_s3.py.)"""
 from __future__ import annotations
 
 import json
