@@ -47,12 +47,17 @@ def test_state_bucket_denies_insecure_transport(s3, state_bucket):
 
 
 def test_noncurrent_versions_expire_for_every_object(s3, state_bucket):
-    [rule] = s3.get_bucket_lifecycle_configuration(Bucket=state_bucket)["Rules"]
+    rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=state_bucket)["Rules"]}
+    assert set(rules) == {"expire-noncurrent-versions", "expire-plan-bundles"}, rules
+    rule = rules["expire-noncurrent-versions"]
     assert rule["Status"] == "Enabled"
     assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"] == 90
     # An empty filter covers every key, the .tflock lock files included.
     assert rule.get("Filter", {}).get("Prefix", "") == ""
     assert "Tag" not in rule.get("Filter", {}) and "And" not in rule.get("Filter", {})
+    # Plan bundles written to the state bucket (playbooks/plan.yml) expire after plan_bundle_expire_days.
+    plans = rules["expire-plan-bundles"]
+    assert (plans["Status"], plans["Filter"].get("Prefix"), plans["Expiration"]["Days"]) == ("Enabled", "plans/", 7), plans
 
 
 def test_bootstrap_state_lives_in_the_bucket(s3, state_bucket):
