@@ -21,8 +21,6 @@ Plain boto3 and the standard library; no Ansible imports.
 """
 from __future__ import annotations
 
-import hashlib
-
 from ansible_collections.strata.aws.plugins.module_utils.aws_export import export_lines, read_export
 from ansible_collections.strata.aws.plugins.module_utils.backup_aws import (
     DEFAULT_RETRIES,
@@ -30,7 +28,6 @@ from ansible_collections.strata.aws.plugins.module_utils.backup_aws import (
     ordered_map,
 )
 from ansible_collections.strata.aws.plugins.module_utils.backup_layout import (
-    CHUNK,
     BackupError,
     ItemsDigest,
     item_digest,
@@ -47,7 +44,7 @@ from ansible_collections.strata.aws.plugins.module_utils.dynamodb_table import (
     encode_item,
     scan_pages,
 )
-from ansible_collections.strata.aws.plugins.module_utils.s3_transfer import composite_sha256
+from ansible_collections.strata.aws.plugins.module_utils.s3_transfer import stream_checksums
 
 OBJECT_FIELDS = ("size", "sha256", "content_type", "cache_control", "content_encoding", "content_disposition",
                  "content_language", "metadata")
@@ -177,29 +174,15 @@ def _read_back(s3, bucket, key, part_size, retries):
     """The object's record (``OBJECT_FIELDS``) from GetObject: its bytes hashed as they stream
     (and S3's composite checksum for ``part_size``, when given)."""
     response = call_with_backoff(s3.get_object, retries, Bucket=bucket, Key=key)
-    whole, size = hashlib.sha256(), 0
-    parts, current, in_part = [], hashlib.sha256(), 0
     body = response["Body"]
     try:
-        for chunk in iter(lambda: body.read(CHUNK), b""):
-            whole.update(chunk)
-            size += len(chunk)
-            while part_size and chunk:
-                take = chunk[: part_size - in_part]
-                current.update(take)
-                in_part += len(take)
-                chunk = chunk[len(take):]
-                if in_part == part_size:
-                    parts.append(current.digest())
-                    current, in_part = hashlib.sha256(), 0
+        sha256, size, composite = stream_checksums(body.read, part_size)
     finally:
         body.close()
     record = {field: response.get(header) for header, field in HEADERS.items()}
-    record.update(size=size, sha256=whole.hexdigest(), metadata=response.get("Metadata") or {})
+    record.update(size=size, sha256=sha256, metadata=response.get("Metadata") or {})
     if part_size:
-        if in_part or not parts:
-            parts.append(current.digest())
-        record["sha256"] = {"composite": composite_sha256(parts), "part_size": part_size}
+        record["sha256"] = {"composite": composite, "part_size": part_size}
     return object_record(record)
 
 

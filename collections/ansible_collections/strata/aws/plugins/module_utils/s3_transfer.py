@@ -90,27 +90,32 @@ def composite_sha256(part_digests):
     return f"{base64.b64encode(joined).decode('ascii')}-{len(part_digests)}"
 
 
-def file_checksums(path, part_size=None):
-    """(hex SHA-256 of the whole file, its size, S3's composite checksum for ``part_size`` or
-    None), in one sequential read."""
+def stream_checksums(read, part_size=None):
+    """(hex SHA-256 of everything ``read()`` returns until b"", its size, S3's composite checksum
+    for ``part_size`` or None), hashed as the bytes stream."""
     whole = hashlib.sha256()
     parts, current, in_part = [], hashlib.sha256(), 0
     size = 0
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(CHUNK), b""):
-            whole.update(chunk)
-            size += len(chunk)
-            while part_size and chunk:
-                take = chunk[: part_size - in_part]
-                current.update(take)
-                in_part += len(take)
-                chunk = chunk[len(take):]
-                if in_part == part_size:
-                    parts.append(current.digest())
-                    current, in_part = hashlib.sha256(), 0
+    for chunk in iter(lambda: read(CHUNK), b""):
+        whole.update(chunk)
+        size += len(chunk)
+        while part_size and chunk:
+            take = chunk[: part_size - in_part]
+            current.update(take)
+            in_part += len(take)
+            chunk = chunk[len(take):]
+            if in_part == part_size:
+                parts.append(current.digest())
+                current, in_part = hashlib.sha256(), 0
     if part_size and (in_part or not parts):
         parts.append(current.digest())
     return whole.hexdigest(), size, composite_sha256(parts) if part_size else None
+
+
+def file_checksums(path, part_size=None):
+    """``stream_checksums`` of a file, in one sequential read."""
+    with open(path, "rb") as handle:
+        return stream_checksums(handle.read, part_size)
 
 
 def _candidate_part_sizes(size, parts, part_size):
