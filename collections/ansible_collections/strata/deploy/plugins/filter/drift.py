@@ -4,14 +4,11 @@
 """Filters for playbooks/drift.yml: the drift report (reports/drift.json) and its JUnit XML."""
 from __future__ import annotations
 
-import re
-import xml.etree.ElementTree as ET
+from ansible_collections.strata.deploy.plugins.module_utils.junit import junit_xml
 
 NOT_DEPLOYED = "not deployed (no resources in its state)"
 # Result keys of a task that describe the task rather than what it read.
 TASK_KEYS = ("invocation", "changed", "failed")
-# Characters XML 1.0 cannot carry, even escaped.
-_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _layer(name, result, deployed):
@@ -90,31 +87,13 @@ def drift_report(results, layers, deployed, protection, env, account, generated_
     }
 
 
-def _xml_text(value):
-    return _NOT_XML.sub("\ufffd", str(value))
-
-
 def drift_junit(report):
     """The drift report as JUnit XML: one testcase per layer (skipped when not deployed) with one
     failure per drifted resource, and a testcase ``data protections`` with one failure per missing
     protection."""
     cases = list(report["layers"].values()) + [
         {"name": "data protections", "seconds": 0, "skipped": "", "failures": report["protection_problems"]}]
-    tests = str(len(cases))
-    failures = str(sum(len(case["failures"]) for case in cases))
-    suite_name = _xml_text(f"strata.drift.{report['env']}")
-    root = ET.Element("testsuites", {"name": "strata drift", "tests": tests, "failures": failures})
-    suite = ET.SubElement(root, "testsuite", {"name": suite_name, "tests": tests, "failures": failures,
-                                              "timestamp": _xml_text(report["generated_at"])})
-    for case in cases:
-        testcase = ET.SubElement(suite, "testcase", {"classname": suite_name, "name": _xml_text(case["name"]),
-                                                     "time": _xml_text(case["seconds"])})
-        if case["skipped"]:
-            ET.SubElement(testcase, "skipped", {"message": _xml_text(case["skipped"])})
-        for failure in case["failures"]:
-            ET.SubElement(testcase, "failure", {"type": "drift", "message": _xml_text(failure)}).text = _xml_text(failure)
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return junit_xml("drift", report["env"], report["generated_at"], cases)
 
 
 class FilterModule:

@@ -7,11 +7,10 @@ took; the recovery time and point against their objectives) and the report as JU
 from __future__ import annotations
 
 import datetime
-import xml.etree.ElementTree as ET
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.strata.deploy.plugins.filter.drift import _xml_text
+from ansible_collections.strata.deploy.plugins.module_utils.junit import junit_xml
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 NAME_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -152,19 +151,7 @@ def drill_junit(report):
          "failures": [m for m in report["missed_objectives"] if m.startswith("recovery point")]},
         {"name": "cleanup", "seconds": 0, "failures": report["cleanup_problems"]},
     ]
-    tests = str(len(cases))
-    failures = str(sum(len(case["failures"]) for case in cases))
-    suite_name = _xml_text(f"strata.drill.{report['env']}")
-    root = ET.Element("testsuites", {"name": "strata drill", "tests": tests, "failures": failures})
-    suite = ET.SubElement(root, "testsuite", {"name": suite_name, "tests": tests, "failures": failures,
-                                              "timestamp": _xml_text(report["generated_at"])})
-    for case in cases:
-        testcase = ET.SubElement(suite, "testcase", {"classname": suite_name, "name": _xml_text(case["name"]),
-                                                     "time": _xml_text(case["seconds"])})
-        for failure in case["failures"]:
-            ET.SubElement(testcase, "failure", {"type": "drill", "message": _xml_text(failure)}).text = _xml_text(failure)
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return junit_xml("drill", report["env"], report["generated_at"], cases)
 
 
 def drill_record(report):

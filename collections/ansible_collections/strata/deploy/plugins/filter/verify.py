@@ -5,8 +5,7 @@
 (reports/verify.json), its lines and its JUnit XML."""
 from __future__ import annotations
 
-import re
-import xml.etree.ElementTree as ET
+from ansible_collections.strata.deploy.plugins.module_utils.junit import junit_xml
 
 # What to run next when a check fails (the inventory is filled in).
 NEXT = {
@@ -21,8 +20,6 @@ NEXT = {
         "read the counter and its table: ansible-playbook playbooks/status.yml -i {inventory}; "
         "the API's own errors are in the counter's log group"),
 }
-# Characters XML 1.0 cannot carry, even escaped.
-_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def verify_report(result, env, account, generated_at, inventory, local=False):
@@ -53,28 +50,14 @@ def verify_report(result, env, account, generated_at, inventory, local=False):
     }
 
 
-def _xml_text(value):
-    return _NOT_XML.sub("\ufffd", str(value))
-
-
 def verify_junit(report):
     """The verify report as JUnit XML: one testcase per check, with a failure (its message and what
     to run next) when it failed."""
-    checks = report["checks"]
-    tests = str(len(checks))
-    failures = str(len(report["failed_checks"]))
-    suite_name = _xml_text(f"strata.verify.{report['env']}")
-    root = ET.Element("testsuites", {"name": "strata verify", "tests": tests, "failures": failures})
-    suite = ET.SubElement(root, "testsuite", {"name": suite_name, "tests": tests, "failures": failures,
-                                              "timestamp": _xml_text(report["generated_at"])})
-    for check in checks:
-        testcase = ET.SubElement(suite, "testcase", {"classname": suite_name, "name": _xml_text(check["name"])})
-        if not check["passed"]:
-            text = check["message"] + (f"\nnext: {check['next']}" if check.get("next") else "")
-            ET.SubElement(testcase, "failure", {"type": "verify", "message": _xml_text(check["message"])}).text = \
-                _xml_text(text)
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    cases = [{"name": check["name"],
+              "failures": [] if check["passed"] else
+              [(check["message"], check["message"] + (f"\nnext: {check['next']}" if check.get("next") else ""))]}
+             for check in report["checks"]]
+    return junit_xml("verify", report["env"], report["generated_at"], cases)
 
 
 class FilterModule:
