@@ -134,15 +134,7 @@ def test_evaluation_conditions_and_not_resource():
 # --- a real enforcing emulator --------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def enforcing(tmp_path_factory):
-    """An emulator enforcing IAM, recording its requests, and its endpoint."""
-    log = tmp_path_factory.mktemp("iam") / "requests.jsonl"
-    server = launcher.start_in_thread("127.0.0.1", 0, enforce_iam=True, request_log=log)
-    try:
-        yield f"http://127.0.0.1:{server.port}", log
-    finally:
-        server.stop()
+# enforcing: tests/unit/conftest.py
 
 
 def _clients(endpoint, credentials):

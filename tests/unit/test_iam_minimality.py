@@ -11,7 +11,7 @@ import iam_minimality
 import pytest
 from botocore.exceptions import ClientError
 
-from strata_emulator import iam_users, launcher
+from strata_emulator import iam_users
 from strata_emulator.iam_arns import Check
 
 TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/strata-*"
@@ -76,16 +76,6 @@ def test_a_pass_role_whose_condition_no_longer_holds_is_refused():
     assert iam_minimality.refused_now(POLICY, [grant]) == [grant]
 
 
-@pytest.fixture(scope="module")
-def recorded(tmp_path_factory):
-    log = tmp_path_factory.mktemp("minimality") / "requests.jsonl"
-    server = launcher.start_in_thread("127.0.0.1", 0, enforce_iam=True, request_log=log)
-    try:
-        yield f"http://127.0.0.1:{server.port}", log
-    finally:
-        server.stop()
-
-
 def _dynamodb(endpoint, credentials):
     return boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
                         aws_access_key_id=credentials.access_key_id, aws_secret_access_key=credentials.secret_access_key)
@@ -99,8 +89,8 @@ def _run(client, table):
     client.put_item(TableName=table, Item={"stat": {"S": "Quantity"}, "viewCount": {"N": "1"}})
 
 
-def test_on_the_emulator_what_a_run_needs_it_is_refused_without(recorded, tmp_path, capsys):
-    endpoint, log = recorded
+def test_on_the_emulator_what_a_run_needs_it_is_refused_without(enforcing, tmp_path, capsys):
+    endpoint, log = enforcing
     policy = {"Version": "2012-10-17", "Statement": POLICY["Statement"][:1]}
     policy_file = tmp_path / "strata-small.json"
     policy_file.write_text(json.dumps(policy))
