@@ -18,7 +18,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from strata_emulator import iam_arns, iam_users, launcher
+from strata_emulator import iam_arns, iam_users
 from strata_emulator.iam_arns import ANY, ApiRequest, Check
 from strata_emulator.patches import iam_enforcement
 
