@@ -21,14 +21,6 @@
                                            working copy (WORK_DIR/LAYER): the plans made side by side with bootstrap's
     day2_data.py lock-modes WORK_DIR       per layer: the working copy's backend locking, the recorded mode, lineage,
                                            serial, resources; the lock table, its lock items, the .tflock objects; the budget
-    day2_data.py live-snapshot FILE        the visits table's items and the site bucket's objects (bytes' SHA-256, headers,
-                                           metadata, version id) written to FILE
-    day2_data.py live-compare FILE         exit 1 naming what differs from that snapshot
-    day2_data.py plant-drill-leftovers     a table and a bucket as a killed drill leaves them (prefixed and tagged), and an
-                                           untagged table of the same prefix; prints their names
-    day2_data.py check-no-drill [KEEP]     no table or bucket of the drill prefix is left (except KEEP, the untagged one)
-    day2_data.py damage-backup DIR         flip a byte of one object file; change an item in the table file and rewrite
-                                           the file's size and SHA-256 in the manifest; prints the object's key
 """
 from __future__ import annotations
 
@@ -214,69 +206,6 @@ def check_backend_gone(bootstrap_work_dir):
     print("state backend gone: no bucket, no lock table, no local state, no vault")
 
 
-DRILL_PREFIX = "molecule-drill-local-"
-
-
-def live_snapshot():
-    s3, ddb, _bucket = clients()
-    items = []
-    for page in ddb.get_paginator("scan").paginate(TableName=VISITS, ConsistentRead=True):
-        items.extend(repr(sorted(item.items())) for item in page["Items"])
-    objects = {}
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=SITE):
-        for version in page.get("Versions", []):
-            got = s3.get_object(Bucket=SITE, Key=version["Key"], VersionId=version["VersionId"])
-            objects[f"{version['Key']}@{version['VersionId']}"] = {
-                "sha256": hashlib.sha256(got["Body"].read()).hexdigest(), "type": got.get("ContentType"),
-                "metadata": got.get("Metadata"), "latest": version["IsLatest"]}
-    table = ddb.describe_table(TableName=VISITS)["Table"]
-    return {"items": sorted(items), "objects": objects,
-            "table": {k: table.get(k) for k in ("KeySchema", "TableArn", "CreationDateTime")}}
-
-
-def plant_drill_leftovers():
-    s3, ddb, _bucket = clients()
-    tagged, untagged = f"{DRILL_PREFIX}19990101t000000z", f"{DRILL_PREFIX}not-a-drill"
-    schema = {"KeySchema": [{"AttributeName": "stat", "KeyType": "HASH"}],
-              "AttributeDefinitions": [{"AttributeName": "stat", "AttributeType": "S"}], "BillingMode": "PAY_PER_REQUEST"}
-    ddb.create_table(TableName=tagged, Tags=[{"Key": "strata:drill", "Value": "local"}], **schema)
-    ddb.create_table(TableName=untagged, **schema)
-    s3.create_bucket(Bucket=tagged)
-    s3.put_bucket_tagging(Bucket=tagged, Tagging={"TagSet": [{"Key": "strata:drill", "Value": "local"}]})
-    s3.put_object(Bucket=tagged, Key="half-restored.html", Body=b"<p>left by a killed drill</p>")
-    print(json.dumps({"tagged": tagged, "untagged": untagged}))
-
-
-def check_no_drill(keep):
-    s3, ddb, _bucket = clients()
-    tables = [t for t in ddb.list_tables()["TableNames"] if t.startswith(DRILL_PREFIX) and t not in keep]
-    buckets = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(DRILL_PREFIX)]
-    assert not tables and not buckets, f"drill resources left: tables {tables}, buckets {buckets}"
-    for table in keep:
-        ddb.delete_table(TableName=table)
-
-
-def damage_backup(directory):
-    backup = Path(directory)
-    manifest = json.loads((backup / "manifest.json").read_text())
-    site = next(b for b in manifest["buckets"] if b["name"] == SITE)
-    with gzip.open(backup / site["index"], "rt", encoding="utf-8") as handle:
-        obj = next(o for o in map(json.loads, handle) if o["size"] > 0)
-    data = bytearray((backup / obj["file"]).read_bytes())
-    data[len(data) // 2] ^= 0x01
-    (backup / obj["file"]).write_bytes(bytes(data))
-    entry = next(t for t in manifest["tables"] if t["name"] == VISITS)
-    path = backup / entry["file"]
-    lines = [json.loads(line) for line in gzip.decompress(path.read_bytes()).decode().splitlines()]
-    changed = next(line for line in lines if line["Item"]["stat"] == {"S": "Quantity"})
-    changed["Item"]["viewCount"] = {"N": str(int(changed["Item"]["viewCount"]["N"]) + 1000)}
-    body = gzip.compress("".join(json.dumps(line) + "\n" for line in lines).encode())
-    path.write_bytes(body)
-    entry.update(bytes=len(body), sha256=hashlib.sha256(body).hexdigest())
-    (backup / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    print(obj["key"])
-
-
 def main(argv):
     command = argv[0]
     s3, ddb, bucket = clients()
@@ -316,18 +245,6 @@ def main(argv):
         print(counter())
     elif command == "check-counter-backup":
         check_counter_backup(argv[1], int(argv[2]))
-    elif command == "live-snapshot":
-        Path(argv[1]).write_text(json.dumps(live_snapshot(), default=str, sort_keys=True))
-    elif command == "live-compare":
-        before, after = json.loads(Path(argv[1]).read_text()), json.loads(json.dumps(live_snapshot(), default=str))
-        different = [part for part in before if before[part] != after[part]]
-        assert not different, f"the live {', '.join(different)} changed during the drills"
-    elif command == "plant-drill-leftovers":
-        plant_drill_leftovers()
-    elif command == "check-no-drill":
-        check_no_drill(argv[1:])
-    elif command == "damage-backup":
-        damage_backup(argv[1])
     else:
         raise SystemExit(__doc__)
 
