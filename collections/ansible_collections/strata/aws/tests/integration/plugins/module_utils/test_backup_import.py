@@ -79,8 +79,8 @@ def test_a_backup_in_the_vault_imports_into_a_new_table_every_type_intact(ddb, s
         import_table(ddb, s3, in_vault, target, like=live)
 
 
-def test_a_table_dynamodb_exported_into_the_vault_imports_from_its_data_files(ddb, s3, live, vault, tmp_path,
-                                                                               source, new_tables):
+def test_a_table_dynamodb_exported_into_the_vault_imports_from_its_data_files(
+        ddb, s3, live, vault, tmp_path, source, new_tables):
     ddb.update_continuous_backups(TableName=live, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
     entry = export_table_to_vault(ddb, s3, live, str(tmp_path / "staging"), source, vault, PREFIX)
     write_manifest(str(tmp_path / "staging"), "test", [live], [])
