@@ -32,7 +32,7 @@ def concrete_arn(pattern, project, account, region, env, name=None):
     parts = pattern.split(":", 5)
     if len(parts) != 6 or parts[0] != "arn":
         raise AnsibleFilterError(f"iam_checks: resource {pattern!r} of iam/actions.yml is not an ARN pattern")
-    _, partition, service, arn_region, arn_account, resource = parts
+    partition, service, arn_region, arn_account, resource = parts[1:]
     arn_region = region if arn_region == "*" else arn_region
     arn_account = account if arn_account == "*" else arn_account
     if name and "{project}" in resource:
