@@ -15,11 +15,20 @@ Without scenario names it runs every scenario but those in ON_REQUEST: the kills
 alone takes longer than the other three side by side, so it runs when named
 (``make molecule MOLECULE_ARGS=killsweep``; ``make kill-sweep`` runs the sweep itself).
 
+Every scenario's emulator records its requests (STRATA_EMULATOR_REQUEST_LOG) in
+build/molecule-requests/<scenario>.jsonl. When the scenarios passed, the actions of the deploy
+policy (iam/actions.yml, for the scenarios' project name) are weighed against what the user
+holding it was granted in those runs (tools/dev/iam_minimality.py): each action needed is shown
+with the first request that needs it, the actions no run needed are listed, and the findings are
+written to build/molecule-requests/minimality.json. It fails only when the policy refuses an
+authorization the runs were granted (the logs are not of this policy).
+
     python tools/ci/molecule_all.py [--serial] [scenario ...]
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -30,6 +39,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+REQUESTS = ROOT / "build" / "molecule-requests"
+# The scenarios' project name and the user create.yml gives the deploy policy (molecule/default).
+PROJECT = "molecule"
+DEPLOY_USER = "strata-deploy"
 # Scenarios run only when named: the kill sweep's sample would add more to every make test
 # than the three others take together.
 ON_REQUEST = frozenset({"killsweep"})
@@ -46,7 +59,8 @@ def default_scenarios() -> list[str]:
 
 def start(name: str, ephemeral: str) -> subprocess.Popen:
     molecule = Path(sys.executable).parent / "molecule"
-    env = dict(os.environ, MOLECULE_EPHEMERAL_DIRECTORY=ephemeral)
+    env = dict(os.environ, MOLECULE_EPHEMERAL_DIRECTORY=ephemeral,
+               STRATA_EMULATOR_REQUEST_LOG=str(REQUESTS / f"{name}.jsonl"))
     return subprocess.Popen([str(molecule), "test", "-s", name], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1)
 
@@ -71,6 +85,8 @@ def main(argv: list[str]) -> int:
     if unknown:
         parser.error(f"no such scenario: {', '.join(unknown)} (there are: {', '.join(scenarios())})")
 
+    shutil.rmtree(REQUESTS, ignore_errors=True)
+    REQUESTS.mkdir(parents=True)
     lock = threading.Lock()
     results: dict[str, tuple[int, float]] = {}
     groups = [[name] for name in names] if args.serial else [names]
@@ -104,7 +120,29 @@ def main(argv: list[str]) -> int:
     failed = [name for name in names if results[name][0] != 0]
     if failed:
         print(f"Failed: {', '.join(failed)}; its lines above are prefixed [{failed[0]}]", file=sys.stderr)
-    return 1 if failed else 0
+        return 1
+    return minimality(sorted(REQUESTS.glob("*.jsonl")))
+
+
+def minimality(logs: list[Path]) -> int:
+    """Weigh the deploy policy's actions against what its user was granted in ``logs``."""
+    sys.path.insert(0, str(ROOT / "tools" / "dev"))
+    import iam_minimality  # tools/dev: evaluates with the emulator's own IAM evaluation
+
+    grants = iam_minimality.granted(iam_minimality.read_logs(logs), f"*:user/{DEPLOY_USER}")
+    print(f"\niam minimality: {len(grants)} distinct authorizations granted to {DEPLOY_USER} in "
+          f"{', '.join(log.stem for log in logs) or 'no log'}")
+    if not grants:
+        print("iam minimality: nothing to weigh (no scenario ran as the scoped user: STRATA_MOLECULE_SCOPED=0?)")
+        return 0
+    policies = REQUESTS / "iam"
+    subprocess.run([sys.executable, str(ROOT / "tools" / "dev" / "iam_policies.py"), "--project", PROJECT,
+                    "--out", str(policies)], check=True, cwd=ROOT)
+    policy_file = policies / f"{PROJECT}-deploy.json"
+    findings = iam_minimality.report(json.loads(policy_file.read_text(encoding="utf-8")), grants)
+    (REQUESTS / "minimality.json").write_text(json.dumps(findings, indent=2) + "\n", encoding="utf-8")
+    print("\n".join(iam_minimality.lines(findings, f"iam/strata-deploy.json (as {policy_file.name})")))
+    return 1 if findings["refused_by_policy"] else 0
 
 
 if __name__ == "__main__":

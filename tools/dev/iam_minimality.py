@@ -98,8 +98,11 @@ def needs(policy: Mapping[str, Any], grants: list[Granted]) -> dict[str, list[Gr
     grants = [g for g in grants if evaluate([policy], g.check, g.context) == ALLOWED]
     result = {}
     for action in policy_actions(policy):
+        # Removing an action changes the decision only for the checks of actions it matches
+        # (IAM matches action names case-insensitively, with wildcards): only those are evaluated again.
+        matching = [g for g in grants if fnmatch.fnmatchcase(g.check.action.lower(), action.lower())]
         reduced = [without_action(policy, action)]
-        result[action] = [g for g in grants if evaluate(reduced, g.check, g.context) != ALLOWED]
+        result[action] = [g for g in matching if evaluate(reduced, g.check, g.context) != ALLOWED]
     return result
 
 

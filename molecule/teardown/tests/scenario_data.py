@@ -3,6 +3,7 @@
     scenario_data.py write | check-deployed | check-partly-torn-down | check-torn-down
                      | check-fresh | check-restored | craft-backups BACKUP_ROOT CRAFTED_ROOT
                      | check-vault SNAPSHOT_FILE [before|after] | check-exported
+                     | check-imported [none|one] | drop-imported
 """
 from __future__ import annotations
 
@@ -227,7 +228,57 @@ def check_exported() -> None:
           f"{buckets[SITE]['object_count']} objects of {SITE} copied server-side")
 
 
-COMMANDS = {"check-vault": check_vault, "check-backend-gone": check_backend_gone, "write": write, "check-deployed": check_data, "check-restored": check_data, "check-torn-down": check_torn_down,
+IMPORTED_PREFIX = f"{TABLE}-restored-"  # restore_method import's new table: <live table>-restored-<backup>
+
+
+def _imported_tables(dynamodb):
+    names = []
+    for page in dynamodb.get_paginator("list_tables").paginate():
+        names += [name for name in page["TableNames"] if name.startswith(IMPORTED_PREFIX)]
+    return names
+
+
+def _scan(dynamodb, table):
+    items = []
+    for page in dynamodb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
+        items += page["Items"]
+    return sorted((_normalise(item) for item in items), key=lambda item: item["stat"]["S"])
+
+
+def check_imported(expected: str = "one") -> None:
+    """After restore.yml -e restore_method=import: ``one`` new table <live>-restored-<backup>,
+    holding exactly the live table's items (every one written before the teardown), with its key
+    schema and billing mode, while the live table still holds exactly those items; ``none``: no
+    such table (check mode, or a refused run, created nothing)."""
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    imported = _imported_tables(dynamodb)
+    if expected == "none":
+        assert imported == [], f"a new table was created: {imported}"
+        print(f"no table {IMPORTED_PREFIX}* exists")
+        return
+    assert len(imported) == 1, f"expected one new table {IMPORTED_PREFIX}<backup>, found {imported}"
+    [new] = imported
+    live_items, new_items = _scan(dynamodb, TABLE), _scan(dynamodb, new)
+    assert live_items == sorted((_normalise(item) for item in ITEMS), key=lambda item: item["stat"]["S"]), (
+        f"the live table {TABLE} no longer holds exactly the {len(ITEMS)} items written")
+    assert new_items == live_items, (f"{new} holds {len(new_items)} items, {TABLE} {len(live_items)}; differing: "
+                                     f"{[i['stat'] for i in new_items if i not in live_items][:5]}")
+    live, made = (dynamodb.describe_table(TableName=name)["Table"] for name in (TABLE, new))
+    assert made["KeySchema"] == live["KeySchema"], (made["KeySchema"], live["KeySchema"])
+    assert made["AttributeDefinitions"] == live["AttributeDefinitions"], made["AttributeDefinitions"]
+    billing = [t.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED") for t in (made, live)]
+    assert billing[0] == billing[1], f"billing mode {billing[0]}, the live table's {billing[1]}"
+    print(f"{new}: the {len(new_items)} items of {TABLE} exactly, key schema {made['KeySchema']}, {billing[0]}")
+
+
+def drop_imported() -> None:
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    for name in _imported_tables(dynamodb):
+        dynamodb.delete_table(TableName=name)
+        print(f"deleted {name}")
+
+
+COMMANDS = {"check-imported": check_imported, "drop-imported": drop_imported, "check-vault": check_vault, "check-backend-gone": check_backend_gone, "write": write, "check-deployed": check_data, "check-restored": check_data, "check-torn-down": check_torn_down,
             "check-partly-torn-down": check_partly_torn_down, "check-exported": check_exported, "check-fresh": check_fresh, "craft-backups": craft_backups}
 
 if __name__ == "__main__":

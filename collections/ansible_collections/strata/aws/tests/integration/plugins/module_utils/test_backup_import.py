@@ -10,8 +10,10 @@ import uuid
 
 import pytest
 
+from ansible_collections.strata.aws.plugins.module_utils.backup_export import export_table_to_vault
 from ansible_collections.strata.aws.plugins.module_utils.backup_import import create_table, import_table
 from ansible_collections.strata.aws.plugins.module_utils.backup_layout import BackupError
+from ansible_collections.strata.aws.plugins.module_utils.backup_manifest import write_manifest
 from ansible_collections.strata.aws.plugins.module_utils.backup_vault import upload_backup
 
 from .dynamodb_support import EVERY_TYPE, all_items, backup, numbered, put_items
@@ -75,6 +77,19 @@ def test_a_backup_in_the_vault_imports_into_a_new_table_every_type_intact(ddb, s
 
     with pytest.raises(BackupError, match=f"table {target} already exists"):
         import_table(ddb, s3, in_vault, target, like=live)
+
+
+def test_a_table_dynamodb_exported_into_the_vault_imports_from_its_data_files(
+        ddb, s3, live, vault, tmp_path, source, new_tables):
+    ddb.update_continuous_backups(TableName=live, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    entry = export_table_to_vault(ddb, s3, live, str(tmp_path / "staging"), source, vault, PREFIX)
+    write_manifest(str(tmp_path / "staging"), "test", [live], [])
+    upload_backup(s3, str(tmp_path / "staging"), vault, PREFIX)
+    target = new_tables()
+    result = import_table(ddb, s3, f"s3://{vault}/{PREFIX}", target, like=live)
+    assert result["s3_source"] == f"s3://{vault}/{PREFIX}/{entry['export']['dir']}/data/"
+    assert (result["imported"], result["item_count"]) == (len(ITEMS), len(ITEMS))
+    assert all_items(ddb, target) == all_items(ddb, live)  # item by item, every type
 
 
 def test_a_damaged_table_file_in_the_vault_creates_no_table(ddb, s3, live, vault, in_vault, new_tables):
