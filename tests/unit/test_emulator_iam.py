@@ -352,13 +352,15 @@ def test_cli_writes_a_user_s_keys_to_a_file_only_its_owner_reads(enforcing, tmp_
 
 # A deploy as a user holding only iam/strata-readonly.json (the keys in aws_extra_environment,
 # from an extra-vars file, never on the command line): refused at its first write, naming the
-# action and the policy file that grants it; nothing is created.
+# action and the policy file that grants it; nothing is created. The preflight's IAM check, which
+# would refuse it earlier, is off here (tests/unit/test_preflight_iam_simulate.py tests it): this
+# is the refusal at the failing task, as a caller who may not simulate meets it.
 def test_readonly_user_is_refused_a_deploy_naming_the_action_and_the_policy_file(enforcing, tmp_path):
     endpoint = enforcing[0]
     user = iam_users.create_user(endpoint, str(READONLY))
     extra = tmp_path / "extra.json"
     extra.write_text(json.dumps({"aws_extra_environment": user.environment(), "strata_work_root": str(tmp_path / "work"),
-                                 "project_name": "strata"}))
+                                 "project_name": "strata", "preflight_iam_simulate": False}))
     extra.chmod(0o600)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},

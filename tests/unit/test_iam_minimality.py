@@ -123,3 +123,13 @@ def test_no_grant_in_the_logs_is_an_error_naming_what_to_do(tmp_path, capsys):
     (tmp_path / "p.json").write_text(json.dumps(POLICY))
     assert iam_minimality.main(["--policy", str(tmp_path / "p.json"), "--log", str(tmp_path / "empty.jsonl")]) == 1
     assert "STRATA_EMULATOR_REQUEST_LOG" in capsys.readouterr().err
+
+
+def test_a_grant_on_the_caller_itself_is_evaluated_with_its_user_name():
+    from strata_emulator.patches.iam_enforcement import ALLOWED, evaluate
+
+    arn = "arn:aws:iam::123456789012:user/strata-deploy-1a2b"
+    granted = iam_minimality.Granted(Check("iam:SimulatePrincipalPolicy", arn), arn, "SimulatePrincipalPolicy")
+    policy = {"Statement": [{"Effect": "Allow", "Action": "iam:SimulatePrincipalPolicy",
+                             "Resource": "arn:aws:iam::*:user/${aws:username}"}]}
+    assert evaluate([policy], granted.check, granted.context) == ALLOWED

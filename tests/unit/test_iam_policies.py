@@ -140,3 +140,58 @@ def test_an_unknown_resource_is_refused(tmp_path):
 def test_every_role_is_in_the_source(data):
     roles = {p.parent.name for p in ROOT.glob("roles/*/README.md")}
     assert roles == set(data["roles"])
+
+
+# The preflight's IAM check (strata.deploy.iam_checks over iam/actions.yml) asks for exactly what
+# the policies grant: every check of a write playbook is allowed by the deploy policy, every check
+# of a read playbook by the read-only one, for the names an inventory derives (the emulator's
+# evaluation, as tests/unit/test_emulator_iam_simulate.py's simulator decides).
+def _preflight_checks(access, project="molecule"):
+    import yaml
+
+    from ansible_collections.strata.deploy.plugins.filter.iam import iam_checks
+
+    account = "123456789012"
+    names = {"s3_buckets": f"{project}-tfstate-{account}", "s3_objects": f"{project}-tfstate-{account}/local/stateful/terraform.tfstate",
+             "plan_bundles": f"{project}-tfstate-{account}/plans/local/", "dynamodb_tables": f"{project}-tfstate-lock"}
+    actions = yaml.safe_load((ROOT / "iam" / "actions.yml").read_text(encoding="utf-8"))
+    return iam_checks(actions, access=access, project=project, account=account, region="us-east-1", env="local",
+                      names=names)
+
+
+@pytest.mark.parametrize("access, kind", [("write", "deploy"), ("read", "readonly"), ("read", "deploy")])
+def test_the_preflight_checks_are_what_the_policy_grants(data, access, kind):
+    from strata_emulator.iam_arns import Check
+    from strata_emulator.patches import iam_enforcement
+
+    document = iam_policies.policy(data, kind, "molecule")
+    checks = _preflight_checks(access)
+    refused = [c for c in checks if iam_enforcement.evaluate([document], Check(c["action"], c["resource"]), {})
+               != iam_enforcement.ALLOWED]
+    assert refused == []
+    every = {a for entries in data["roles"].values() for e in entries for a in e["read"] + (e["write"] if access == "write" else [])}
+    assert {c["action"] for c in checks} == every - {"iam:SimulatePrincipalPolicy"}
+
+
+def test_the_read_only_policy_refuses_the_writes_a_deploy_checks(data):
+    from strata_emulator.iam_arns import Check
+    from strata_emulator.patches import iam_enforcement
+
+    document = iam_policies.policy(data, "readonly", "molecule")
+    refused = {c["action"] for c in _preflight_checks("write")
+               if iam_enforcement.evaluate([document], Check(c["action"], c["resource"]), {}) != iam_enforcement.ALLOWED}
+    assert {"dynamodb:CreateTable", "s3:CreateBucket", "lambda:CreateFunction"} <= refused
+    assert not any(iam_policies.is_read(action) for action in refused)
+
+
+def test_each_policy_lets_a_user_simulate_itself_only(data):
+    from strata_emulator.iam_arns import Check
+    from strata_emulator.patches import iam_enforcement
+
+    for kind in iam_policies.KINDS:
+        document = iam_policies.policy(data, kind)
+        mine = Check("iam:SimulatePrincipalPolicy", "arn:aws:iam::123456789012:user/ci")
+        assert iam_enforcement.evaluate([document], mine, {"aws:username": "ci"}) == iam_enforcement.ALLOWED
+        assert iam_enforcement.evaluate([document], mine, {"aws:username": "other"}) == iam_enforcement.IMPLICIT_DENY
+        role = Check("iam:SimulatePrincipalPolicy", "arn:aws:iam::123456789012:role/deployer")
+        assert iam_enforcement.evaluate([document], role, {}) == iam_enforcement.IMPLICIT_DENY

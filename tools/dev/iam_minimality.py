@@ -45,7 +45,12 @@ class Granted:
 
     @property
     def context(self) -> dict[str, str]:
-        return {"aws:SecureTransport": "true", "aws:PrincipalArn": self.principal}
+        """The request's context as the enforcing emulator built it (a user's name too, which
+        ``${aws:username}`` reads)."""
+        context = {"aws:SecureTransport": "true", "aws:PrincipalArn": self.principal}
+        if ":user/" in self.principal:
+            context["aws:username"] = self.principal.rsplit("/", 1)[1]
+        return context
 
 
 def policy_actions(policy: Mapping[str, Any]) -> list[str]:

@@ -32,8 +32,9 @@ DEFAULT_PROJECT = "strata"
 KINDS = ("deploy", "readonly")
 BEGIN = "<!-- BEGIN iam: generated from iam/actions.yml by tools/dev/iam_policies.py -->"
 END = "<!-- END iam -->"
-# What a read action's name starts with: anything else changes something.
-READ_VERBS = ("Get", "List", "Describe", "View", "BatchGet", "Scan", "Query", "GET")
+# What a read action's name starts with: anything else changes something (Simulate: IAM's policy
+# simulator, a Read action in AWS's Service Authorization Reference).
+READ_VERBS = ("Get", "List", "Describe", "View", "BatchGet", "Scan", "Query", "Simulate", "GET")
 
 
 class ActionsError(ValueError):
@@ -91,7 +92,7 @@ def policy(data: dict, kind: str, project: str = DEFAULT_PROJECT) -> dict:
             "Sid": _sid(name),
             "Effect": "Allow",
             "Action": sorted(actions[name]),
-            "Resource": [arn.format(project=project) for arn in spec["arns"]],
+            "Resource": [arn.replace("{project}", project) for arn in spec["arns"]],
         }
         for name, spec in data["resources"].items()
         if actions[name]
@@ -117,7 +118,7 @@ def role_block(data: dict, role: str) -> str:
     if not entries:
         lines.append("None: it makes no AWS call.")
     for entry in entries:
-        title = data["resources"][entry["resource"]]["title"].format(project="<project>")
+        title = data["resources"][entry["resource"]]["title"].replace("{project}", "<project>")
         parts = []
         if entry["read"]:
             parts.append("read " + ", ".join(f"`{a}`" for a in entry["read"]))

@@ -332,6 +332,9 @@ def _iam(request: ApiRequest) -> list[Check]:
 
     if op in _IAM_ACCOUNT_WIDE:
         return [Check(action, ANY)]
+    if op == "SimulatePrincipalPolicy" and request.param("PolicySourceArn"):
+        # AWS authorizes it on the simulated user, group or role.
+        return [Check(action, str(request.param("PolicySourceArn")))]
     role = request.param("RoleName")
     if role:
         path = request.param("Path") if op == "CreateRole" else request.lookup_role_path(str(role))

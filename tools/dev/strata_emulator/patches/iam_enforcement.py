@@ -40,7 +40,10 @@ Action/NotAction, Resource/NotResource and Condition all match; wildcards ``*`` 
 actions case-insensitive. Condition operators evaluated: String(Not)Equals/Like,
 Arn(Not)Equals/Like, Bool, Null (with ...IfExists); context keys: ``aws:SecureTransport``
 (true: the emulator stands in for AWS's TLS endpoints), ``aws:RequestedRegion``,
-``aws:PrincipalArn``, ``iam:PassedToService`` (on PassRole). A refusal answers in the
+``aws:PrincipalArn``, ``aws:username`` (a user's name), ``iam:PassedToService`` (on PassRole);
+policy variables in Resource and NotResource (``${aws:username}``; ``${*}``, ``${?}``, ``${$}``)
+take their value from that context, and one without a value makes its pattern match nothing,
+as AWS does. A refusal answers in the
 service's protocol, as AWS does: JSON services (DynamoDB, Logs, Budgets, CloudWatch over
 JSON) HTTP 400 ``{"__type": "...#AccessDeniedException", "Message": ...}``; REST-JSON
 (Lambda, API Gateway) 403 ``AccessDeniedException``; query (IAM, STS, CloudWatch) 403
@@ -161,6 +164,42 @@ def _condition_holds(operator: str, key: str, expected: Any, context: Mapping[st
     return False  # an operator this emulator does not evaluate: the statement does not apply
 
 
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_SPECIAL = {"*": "\0", "?": "\1", "$": "$"}  # ${*} and ${?} match the character itself
+
+
+def _with_variables(pattern: str, context: Mapping[str, str]) -> str | None:
+    """A Resource pattern with its policy variables (``${aws:username}``) replaced from the
+    request's context; None when one has no value (the pattern then matches nothing)."""
+    missing = False
+
+    def value(found: re.Match[str]) -> str:
+        nonlocal missing
+        key = found.group(1)
+        if key in _SPECIAL:
+            return _SPECIAL[key]
+        if key not in context:
+            missing = True
+            return ""
+        return str(context[key]).replace("*", "\0").replace("?", "\1")
+    replaced = _VARIABLE.sub(value, pattern)
+    return None if missing else replaced
+
+
+def _resource_matches(pattern: str, resource: str, context: Mapping[str, str]) -> bool:
+    if pattern == "*":
+        return True
+    if "${" in pattern:
+        replaced = _with_variables(pattern, context)
+        if replaced is None:
+            return False
+        # A literal * or ? from a variable's value matches that character alone.
+        regex = "".join(".*" if c == "*" else "." if c == "?" else "\\*" if c == "\0" else "\\?" if c == "\1"
+                        else re.escape(c) for c in replaced)
+        return re.fullmatch(regex, resource, re.DOTALL) is not None
+    return _wildcard(pattern, resource, ignore_case=False)
+
+
 def _statement_applies(statement: Mapping[str, Any], check: Check, context: Mapping[str, str]) -> bool:
     if "NotAction" in statement:
         if any(_wildcard(a, check.action, ignore_case=True) for a in _as_list(statement["NotAction"])):
@@ -168,10 +207,9 @@ def _statement_applies(statement: Mapping[str, Any], check: Check, context: Mapp
     elif not any(_wildcard(a, check.action, ignore_case=True) for a in _as_list(statement.get("Action", []))):
         return False
     if "NotResource" in statement:
-        if any(_wildcard(r, check.resource, ignore_case=False) for r in _as_list(statement["NotResource"])):
+        if any(_resource_matches(r, check.resource, context) for r in _as_list(statement["NotResource"])):
             return False
-    elif not any(r == "*" or _wildcard(r, check.resource, ignore_case=False)
-                 for r in _as_list(statement.get("Resource", []))):
+    elif not any(_resource_matches(r, check.resource, context) for r in _as_list(statement.get("Resource", []))):
         return False
     for operator, conditions in (statement.get("Condition") or {}).items():
         for key, expected in conditions.items():
@@ -387,6 +425,8 @@ def _authorize(response: Any, iam_request_cls: type, operation: str, checks: lis
     principal = caller._access_key.arn
     policies = _policies(caller)
     context = {"aws:SecureTransport": "true", "aws:RequestedRegion": response.region, "aws:PrincipalArn": principal}
+    if ":user/" in principal:
+        context["aws:username"] = principal.rsplit("/", 1)[1]
     decisions = []
     for check in checks:
         # moto, like AWS, always answers sts:GetCallerIdentity.

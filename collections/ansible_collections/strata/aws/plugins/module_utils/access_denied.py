@@ -21,7 +21,7 @@ CODES = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Auth
          "UnauthorizedException", "Forbidden")
 
 # An action whose name starts so changes nothing: iam/strata-readonly.json grants it too.
-READ_VERBS = ("Get", "List", "Describe", "View", "BatchGet", "Scan", "Query", "GET")
+READ_VERBS = ("Get", "List", "Describe", "View", "BatchGet", "Scan", "Query", "Simulate", "GET")
 
 DEPLOY_POLICY = "iam/strata-deploy.json"
 READONLY_POLICY = "iam/strata-readonly.json"

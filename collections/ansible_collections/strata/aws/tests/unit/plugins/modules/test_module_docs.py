@@ -18,7 +18,7 @@ from ansible_adhoc import REPO
 COLLECTION = REPO / "collections" / "ansible_collections" / "strata" / "aws"
 MODULES = sorted(p.stem for p in (COLLECTION / "plugins" / "modules").glob("*.py"))
 AWS_MODULES = ["backup_find", "backup_upload", "backup_verify", "dynamodb_backup", "dynamodb_counter", "dynamodb_restore",
-               "dynamodb_seed", "plan_bundle_s3", "replace_prepare", "s3_backup", "s3_restore"]
+               "dynamodb_seed", "iam_simulate", "plan_bundle_s3", "replace_prepare", "s3_backup", "s3_restore"]
 
 
 def ansible_doc(*names):
@@ -34,7 +34,7 @@ def ansible_doc(*names):
 def test_the_modules_are_the_ones_the_readme_lists():
     assert MODULES == ["backup_find", "backup_manifest", "backup_upload", "backup_verify", "drill_cleanup",
                        "dynamodb_backup", "dynamodb_counter", "dynamodb_import", "dynamodb_restore", "dynamodb_seed",
-                       "plan_bundle_s3", "protection_info", "replace_prepare", "restore_verify", "s3_backup", "s3_restore",
+                       "iam_simulate", "plan_bundle_s3", "protection_info", "replace_prepare", "restore_verify", "s3_backup", "s3_restore",
                        "terraform_lock", "terraform_lock_mode", "terraform_state"]
     readme = (COLLECTION / "README.md").read_text()
     for module in MODULES:
