@@ -4,6 +4,7 @@ with the action and resource IAM would check, undecided."""
 from __future__ import annotations
 
 import json
+import uuid
 
 import boto3
 
@@ -12,20 +13,22 @@ from strata_emulator import launcher
 
 def test_a_recording_emulator_answers_any_key_and_records_each_request(tmp_path):
     log = tmp_path / "requests.jsonl"
+    bucket = f"strata-site-{uuid.uuid4().hex[:8]}"
     server = launcher.start_in_thread("127.0.0.1", 0, enforce_iam=False, request_log=log)
     try:
         endpoint = f"http://127.0.0.1:{server.port}"
         keys = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
         s3 = boto3.client("s3", endpoint_url=endpoint, **keys)
-        s3.create_bucket(Bucket="strata-site-local")  # S3 refused a key no user holds while recording
-        s3.put_object(Bucket="strata-site-local", Key="index.html", Body=b"<p>hi</p>")
-        assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["strata-site-local"]
+        s3.create_bucket(Bucket=bucket)  # S3 refused a key no user holds while recording
+        s3.put_object(Bucket=bucket, Key="index.html", Body=b"<p>hi</p>")
+        # The emulators of one test process share moto's state: other tests' buckets may be listed.
+        assert bucket in [b["Name"] for b in s3.list_buckets()["Buckets"]]
         boto3.client("dynamodb", endpoint_url=endpoint, **keys).list_tables()
     finally:
         server.stop()
     records = [json.loads(line) for line in log.read_text().splitlines()]
     checks = [(check["action"], check["resource"], check["decision"]) for record in records for check in record["checks"]]
-    assert ("s3:CreateBucket", "arn:aws:s3:::strata-site-local", "unchecked") in checks
-    assert ("s3:PutObject", "arn:aws:s3:::strata-site-local/index.html", "unchecked") in checks
+    assert ("s3:CreateBucket", f"arn:aws:s3:::{bucket}", "unchecked") in checks
+    assert ("s3:PutObject", f"arn:aws:s3:::{bucket}/index.html", "unchecked") in checks
     assert any(action == "dynamodb:ListTables" for action, _resource, _decision in checks)
     assert not any(record["enforced"] for record in records)
