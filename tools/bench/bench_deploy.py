@@ -317,14 +317,21 @@ def main(argv=None):
         parser.error("--strata-env takes NAME=VALUE")
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
+    return execute(Bench, args, "bench-deploy")
+
+
+def execute(bench_class, args, name):
+    """Run a bench of ``bench_class`` (a Bench) to its end, the emulator stopped whatever
+    happens; the exit status: 0 when it ran, 1 on its failure (its files kept), 2 without make
+    setup, 130 when interrupted."""
     if not (VENV_BIN / "ansible-playbook").exists():
         print(f"no {VENV_BIN / 'ansible-playbook'}: run make setup", file=sys.stderr)
         return 2
-    bench = Bench(args)
+    bench = bench_class(args)
     try:
         bench.run()
     except BenchError as exc:
-        print(f"bench-deploy FAILED: {exc}", file=sys.stderr)
+        print(f"{name} FAILED: {exc}", file=sys.stderr)
         bench.args.keep = True
         return 1
     except KeyboardInterrupt:

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_deploy import REPO, VENV_BIN, Bench, BenchError, load  # noqa: E402  (the emulator and environment)
+from bench_deploy import REPO, VENV_BIN, Bench, BenchError, execute, load  # noqa: E402  (the emulator and environment)
 
 TABLE = "strata-visits-local"
 METHODS = ("stream", "import")
@@ -125,22 +125,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.rounds < 1 or min(args.items) < 1:
         parser.error("--rounds and --items must be at least 1")
-    if not (VENV_BIN / "ansible-playbook").exists():
-        print(f"no {VENV_BIN / 'ansible-playbook'}: run make setup", file=sys.stderr)
-        return 2
-    bench = DrillBench(args)
-    try:
-        bench.run()
-    except BenchError as exc:
-        print(f"bench-drill FAILED: {exc}", file=sys.stderr)
-        bench.args.keep = True
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    finally:
-        bench.close()
-    return 0
+    return execute(DrillBench, args, "bench-drill")
 
 
 if __name__ == "__main__":
