@@ -32,7 +32,7 @@ from typing import Any
 
 from strata_emulator import iam_users
 from strata_emulator.iam_arns import Check
-from strata_emulator.patches.iam_enforcement import ALLOWED, evaluate
+from strata_emulator.patches.iam_enforcement import ALLOWED, evaluate, principal_context
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,7 @@ class Granted:
     def context(self) -> dict[str, str]:
         """The request's context as the enforcing emulator built it (a user's name too, which
         ``${aws:username}`` reads)."""
-        context = {"aws:SecureTransport": "true", "aws:PrincipalArn": self.principal}
-        if ":user/" in self.principal:
-            context["aws:username"] = self.principal.rsplit("/", 1)[1]
-        return context
+        return principal_context(self.principal)
 
 
 def policy_actions(policy: Mapping[str, Any]) -> list[str]:

@@ -388,10 +388,26 @@ def _caller(response: Any, iam_request_cls: type, action: str, enforce: bool) ->
     return caller
 
 
-def _policies(caller: Any) -> list[dict[str, Any]]:
+def policy_documents(policies: Iterable[Any]) -> list[dict[str, Any]]:
+    """The documents of moto's policy objects, as ``evaluate`` reads them."""
     from moto.iam.access_control import IAMPolicy
 
-    return [IAMPolicy(policy)._policy_json for policy in caller._access_key.collect_policies()]
+    return [IAMPolicy(policy)._policy_json for policy in policies]
+
+
+def principal_context(principal: str, region: str | None = None) -> dict[str, str]:
+    """The condition keys and policy variables every request of ``principal`` carries: a user's
+    name too (``${aws:username}``), and the region when the request names one."""
+    context = {"aws:SecureTransport": "true", "aws:PrincipalArn": principal}
+    if region:
+        context["aws:RequestedRegion"] = region
+    if ":user/" in principal:
+        context["aws:username"] = principal.rsplit("/", 1)[1]
+    return context
+
+
+def _policies(caller: Any) -> list[dict[str, Any]]:
+    return policy_documents(caller._access_key.collect_policies())
 
 
 def _authorize(response: Any, iam_request_cls: type, operation: str, checks: list[Check],
@@ -424,9 +440,7 @@ def _authorize(response: Any, iam_request_cls: type, operation: str, checks: lis
         return
     principal = caller._access_key.arn
     policies = _policies(caller)
-    context = {"aws:SecureTransport": "true", "aws:RequestedRegion": response.region, "aws:PrincipalArn": principal}
-    if ":user/" in principal:
-        context["aws:username"] = principal.rsplit("/", 1)[1]
+    context = principal_context(principal, response.region)
     decisions = []
     for check in checks:
         # moto, like AWS, always answers sts:GetCallerIdentity.

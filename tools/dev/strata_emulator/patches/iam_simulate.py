@@ -50,19 +50,13 @@ class SimulationError(Exception):
         self.code, self.message = code, message
 
 
-def _documents(policies: list[Any]) -> list[dict[str, Any]]:
-    from moto.iam.access_control import IAMPolicy
-
-    return [IAMPolicy(policy)._policy_json for policy in policies]
-
-
 def principal_policies(backend: Any, arn: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The identity policies of the user, role or group ``arn`` names, and its evaluation context."""
     found = _PRINCIPAL.match(arn or "")
     if not found:
         raise SimulationError("InvalidInput", f"Invalid ARN: {arn!r} is not the ARN of an IAM user, group or role.")
     kind, name = found["kind"], found["name"]
-    context = {"aws:SecureTransport": "true", "aws:PrincipalArn": arn}
+    context = iam_enforcement.principal_context(arn)
     try:
         if kind == "user":
             backend.get_user(name)
@@ -71,7 +65,6 @@ def principal_policies(backend: Any, arn: str) -> tuple[list[dict[str, Any]], di
             for group in backend.get_groups_for_user(name):
                 policies += [backend.get_group_policy(group.name, p) for p in backend.list_group_policies(group.name)]
                 policies += backend.list_attached_group_policies(group.name)[0]
-            context["aws:username"] = name
         elif kind == "role":
             backend.get_role(name)
             policies = [backend.get_role_policy(name, p)[1] for p in backend.list_role_policies(name)]
@@ -84,7 +77,7 @@ def principal_policies(backend: Any, arn: str) -> tuple[list[dict[str, Any]], di
         raise
     except Exception as exc:  # noqa: BLE001 - moto's NoSuchEntity (or any lookup failure) of the principal
         raise SimulationError("NoSuchEntity", f"The {kind} with name {name} cannot be found. ({exc})") from None
-    return _documents(policies), context
+    return iam_enforcement.policy_documents(policies), context
 
 
 def simulate(policies: list[dict[str, Any]], context: dict[str, str], actions: list[str],
