@@ -6,10 +6,10 @@
 from __future__ import annotations
 
 import os
-import stat
-import tempfile
 
 from ansible.plugins.action import ActionBase
+
+from ansible_collections.strata.deploy.plugins.module_utils import files
 
 ARGUMENT_SPEC = {
     "path": {"type": "path", "required": True},
@@ -29,27 +29,7 @@ def octal(name, value):
 def write(path, content, mode, dir_mode, check_mode):
     """Write ``content`` to ``path`` (mode ``mode``) through a renamed temporary file, creating
     the directory with ``dir_mode``; return whether the file changed."""
-    data = content.encode("utf-8")
-    try:
-        with open(path, "rb") as current:
-            same = current.read() == data and stat.S_IMODE(os.stat(path).st_mode) == mode
-    except FileNotFoundError:
-        same = False
-    if same or check_mode:
-        return not same
-    directory = os.path.dirname(path)
-    os.makedirs(directory, mode=dir_mode, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".report-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-    return True
+    return files.write_if_changed(path, content.encode("utf-8"), mode, check_mode, dir_mode)
 
 
 class ActionModule(ActionBase):

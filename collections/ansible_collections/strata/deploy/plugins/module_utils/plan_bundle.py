@@ -21,6 +21,8 @@ import json
 import os
 import re
 
+from ansible_collections.strata.deploy.plugins.module_utils import files
+
 MANIFEST = "manifest.json"
 FORMAT = "strata-plan-bundle/1"
 S3_SCHEME = "s3://"
@@ -191,12 +193,7 @@ def write_manifest(bundle_dir, manifest):
         if entry.get("plan_file"):
             os.chmod(os.path.join(bundle_dir, entry["plan_file"]), 0o400)
     path = os.path.join(bundle_dir, MANIFEST)
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(manifest, handle, indent=2, sort_keys=True)
-        handle.write("\n")
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    files.write_if_changed(path, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8"), 0o600)
     return path
 
 

@@ -11,6 +11,8 @@ import re
 import shutil
 import subprocess
 
+from ansible_collections.strata.deploy.plugins.module_utils import files
+
 # Where a provider mirror is looked for when none is named: Terraform's own implicit
 # local mirror directories, then the usual places for software installed by hand.
 DEFAULT_SEARCH_ROOTS = (
@@ -96,16 +98,6 @@ def render_config(mirror: str | None, providers: list[str], plugin_cache_dir: st
 
 
 def write_if_changed(path: str, content: str, check_mode: bool) -> bool:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            if handle.read() == content:
-                return False
-    except FileNotFoundError:
-        pass
-    if not check_mode:
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        tmp = f"{path}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(content)
-        os.replace(tmp, path)
-    return True
+    """Write the CLI configuration unless it holds ``content`` already (mode 0644: it holds
+    no secret); True when written, or in check mode when it would be."""
+    return files.write_if_changed(path, content.encode("utf-8"), mode=0o644, check_mode=check_mode)

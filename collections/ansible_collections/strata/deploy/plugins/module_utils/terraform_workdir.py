@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 
+from ansible_collections.strata.deploy.plugins.module_utils import files
 from ansible_collections.strata.deploy.plugins.module_utils.terraform_runner import TerraformError
 
 # The plan a run saves and applies in its working copy (it holds the whole state: removed after use).
@@ -42,18 +43,8 @@ def _config_files(directory):
 
 
 def _write_if_changed(path, data):
-    """Write ``data`` to ``path`` (mode 0640, through a renamed temporary file) unless the file
-    already holds exactly those bytes; True when written."""
-    if os.path.isfile(path) and not os.path.islink(path):
-        with open(path, "rb") as handle:
-            if handle.read() == data:
-                return False
-    tmp = path + ".strata-tmp"
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-    os.chmod(tmp, 0o640)
-    os.replace(tmp, path)
-    return True
+    """Write ``data`` to ``path`` (mode 0640) unless it holds exactly those bytes; True when written."""
+    return files.write_if_changed(path, data, mode=0o640)
 
 
 def _copy_if_changed(src, dest):
