@@ -10,10 +10,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 
-def adhoc(workdir: Path, module: str, args: dict, *options: str, environ=None) -> subprocess.CompletedProcess:
-    """Run ``ansible localhost -m module -a args *options`` in ``workdir``, with an empty
-    ansible.cfg and ANSIBLE_HOME of its own there and the project's collections; its environment
-    is ``environ`` (default: this process's) plus those settings."""
+def adhoc_command(workdir: Path, module: str, args: dict, *options: str, environ=None) -> tuple[list[str], dict]:
+    """The command line and environment of ``ansible localhost -m module -a args *options`` in
+    ``workdir``, with an empty ansible.cfg and ANSIBLE_HOME of its own there and the project's
+    collections; its environment is ``environ`` (default: this process's) plus those settings."""
     config = workdir / "ansible.cfg"
     config.write_text("[defaults]\n")
     env = {
@@ -27,6 +27,12 @@ def adhoc(workdir: Path, module: str, args: dict, *options: str, environ=None) -
         str(Path(sys.executable).with_name("ansible")), "localhost", "-i", "localhost,", "-c", "local",
         "-m", module, "-a", json.dumps(args), *options,
     ]
+    return command, env
+
+
+def adhoc(workdir: Path, module: str, args: dict, *options: str, environ=None) -> subprocess.CompletedProcess:
+    """Run ``ansible localhost -m module -a args *options`` in ``workdir`` (see :func:`adhoc_command`)."""
+    command, env = adhoc_command(workdir, module, args, *options, environ=environ)
     return subprocess.run(command, env=env, cwd=workdir, capture_output=True, text=True, timeout=120, check=False)
 
 

@@ -153,6 +153,16 @@ def layer_refusal(layer, expected, found):
             + ". Nothing was changed. Run playbooks/plan.yml again and review the new bundle.")
 
 
+def interrupted_refusal(layer, entries):
+    """The message refusing a reviewed plan that creates again what an interrupted apply created
+    (``entries``: terraform_adopt's journal entries)."""
+    names = ", ".join(f"{entry['address']} ({entry['id']})" for entry in entries)
+    return (f"Refusing to apply the reviewed plan of the {layer} layer: an apply of it was interrupted after AWS "
+            f"created {names}, which this plan creates again and would stop at 'already exists'. Nothing was "
+            "changed. Run playbooks/deploy.yml with the same inventory and no plan_bundle (it imports them into the "
+            "state), then playbooks/plan.yml again and review the new bundle.")
+
+
 def build_manifest(bundle_dir, env, account_id, region, layers, created):
     """The manifest of a bundle. ``layers`` is ``[{layer, status, predecessor, plan_file, serial,
     lineage, inputs_sha256, changes, summary}]`` in order; each plan file's sha256 is read here."""

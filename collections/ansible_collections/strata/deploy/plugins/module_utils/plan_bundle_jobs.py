@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from ansible_collections.strata.deploy.plugins.module_utils import plan_bundle as pb
+from ansible_collections.strata.deploy.plugins.module_utils import terraform_adopt as adopt
 from ansible_collections.strata.deploy.plugins.module_utils import terraform_plan as tp
 from ansible_collections.strata.deploy.plugins.module_utils.terraform_guard import guard
 from ansible_collections.strata.deploy.plugins.module_utils.terraform_jobs import apply_exactly, report
@@ -61,11 +62,14 @@ def apply_reviewed(tf, plan_file, expect, allow_replace=(), check_mode=False, pr
             raise TerraformError(pb.reads_refusal(tf.layer, expect.get("predecessor") or "previous", changed),
                                  bundle_refused=True, changed_reads=changed)
     plan = tf.show_json(plan_file)
+    interrupted = adopt.candidates(adopt.journal(tf.work_dir), plan)
+    if interrupted:
+        raise TerraformError(pb.interrupted_refusal(tf.layer, interrupted), bundle_refused=True, interrupted=interrupted)
     summary = tp.summarize_plan(plan)
     guard(tf.layer, summary, allow_replace)
     has_changes = bool(expect.get("changes"))
     result = {"changed": has_changes, "action": "plan" if check_mode else "apply", "applied": False, "summary": summary,
               "outputs": summary["outputs"], "resources": tp.state_resources(plan.get("prior_state"))}
     if has_changes and not check_mode:
-        apply_exactly(tf, plan_file, result)
+        apply_exactly(tf, plan_file, result, plan)
     return report(tf, result)

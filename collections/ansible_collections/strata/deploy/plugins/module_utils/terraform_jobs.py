@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 
+from ansible_collections.strata.deploy.plugins.module_utils import terraform_adopt as adopt
 from ansible_collections.strata.deploy.plugins.module_utils import terraform_ahead as ah
 from ansible_collections.strata.deploy.plugins.module_utils import terraform_plan as tp
 from ansible_collections.strata.deploy.plugins.module_utils import terraform_workdir as wd
@@ -45,10 +46,14 @@ def report(tf, result):
     return dict(result, seconds=seconds, line=line, commands=tf.commands)
 
 
-def apply_exactly(tf, plan_file, result):
-    """Apply exactly the saved plan ``plan_file``; ``result`` then holds the outputs and
-    resources of the state it left, and ``applied``."""
+def apply_exactly(tf, plan_file, result, plan=None):
+    """Apply exactly the saved plan ``plan_file`` (``plan``: its JSON, whose creates are
+    journaled until the apply has ended, see terraform_adopt.py); ``result`` then holds the
+    outputs and resources of the state it left, and ``applied``."""
+    if plan is not None:
+        adopt.record(tf.work_dir, plan)
     tf.apply(plan_file)
+    adopt.clear(tf.work_dir)
     after = tf.state_pull()
     result.update(applied=True, outputs=tp.raw_state_outputs(after), resources=tp.raw_state_resources(after))
 
@@ -56,11 +61,20 @@ def apply_exactly(tf, plan_file, result):
 def _plan_then_apply(tf, verb, check_mode, rc, plan_args, guard_data, allow_replace):
     """Plan into PLAN_FILE (unless ``rc``, the exit code of a plan made ahead, says it is there
     already), refuse it if it loses data (``guard_data``), and apply exactly that plan when it
-    changes something, outside check mode. The caller removes the plan file."""
+    changes something, outside check mode. An apply whose plan creates again what an
+    interrupted apply created imports those objects instead (terraform_adopt.py). The caller
+    removes the plan file and terraform_adopt.IMPORTS."""
     planned_ahead = rc is not None
     if rc is None:
         rc = tf.plan(wd.PLAN_FILE, *plan_args)
-    if rc == 0:
+    plan = tf.show_json(wd.PLAN_FILE) if rc == 2 else None
+    adopted = []
+    if plan is not None and verb == "apply":
+        pending = adopt.candidates(adopt.journal(tf.work_dir), plan)
+        if pending:
+            rc, adopted = adopt.plan_importing(tf, wd.PLAN_FILE, plan_args, pending)
+            plan = tf.show_json(wd.PLAN_FILE) if rc == 2 else None
+    if plan is None:
         # No change at all (resources or outputs): nothing to apply or guard, and the state
         # the plan was made against (in the plan file, else `state pull`) says what
         # `show -json` would, at a fraction of its cost.
@@ -68,15 +82,19 @@ def _plan_then_apply(tf, verb, check_mode, rc, plan_args, guard_data, allow_repl
         resources = tp.raw_state_resources(raw)
         summary = unchanged_summary(resources, outputs=tp.raw_state_outputs(raw))
     else:
-        plan = tf.show_json(wd.PLAN_FILE)
         summary = tp.summarize_plan(plan)
         resources = tp.state_resources(plan.get("prior_state"))
     if guard_data:
         guard(tf.layer, summary, allow_replace)
     result = {"changed": rc == 2, "action": "plan" if check_mode else verb, "applied": False,
               "planned_ahead": planned_ahead, "summary": summary, "outputs": summary["outputs"], "resources": resources}
+    if adopted:
+        result.update(adopted=adopted, warnings=[adopt.adopted_warning(tf.layer, adopted)])
     if rc == 2 and not check_mode:
-        apply_exactly(tf, wd.PLAN_FILE, result)
+        apply_exactly(tf, wd.PLAN_FILE, result, plan)
+    elif verb == "apply" and not check_mode:
+        # Nothing to create: whatever an interrupted apply journaled is in the state now.
+        adopt.clear(tf.work_dir)
     return result
 
 
@@ -102,7 +120,7 @@ def apply(tf, check_mode=False, targets=(), guard_data=True, allow_replace=(), a
         result = _plan_then_apply(tf, "apply", check_mode, rc, [f"-target={t}" for t in targets],
                                   guard_data, allow_replace)
     finally:
-        wd.discard(tf.work_dir, wd.PLAN_FILE)
+        wd.discard(tf.work_dir, wd.PLAN_FILE, adopt.IMPORTS)
         records = ah.finish_ahead(started) if started else None
     if started:
         result["ahead"] = records

@@ -8,11 +8,28 @@ Pure functions over parsed JSON; no Terraform, no AWS.
 """
 from __future__ import annotations
 
+import re
+
 # Resource types whose destruction loses data: their contents are not in Terraform.
 DATA_RESOURCE_TYPES = ("aws_dynamodb_table", "aws_s3_bucket")
 
 # The attribute that names each data-holding resource (what backup and restore address).
 _NAME_ATTRIBUTE = {"aws_dynamodb_table": "name", "aws_s3_bucket": "bucket"}
+
+# Resource types whose create fails while an object of that name exists ("already exists"),
+# and the planned attributes whose values, joined by "/", are the object's import ID. An
+# apply killed after AWS created one, before Terraform saved it in the state, leaves it in AWS
+# and outside the state; terraform_adopt.py imports it on the next apply. (Objects AWS names
+# itself -- CloudFront distributions, origin access controls, APIs -- cannot be found by a name
+# the plan knows: a killed create of one leaves a duplicate, not a refusal.)
+ADOPTABLE = {
+    "aws_s3_bucket": ("bucket",),
+    "aws_dynamodb_table": ("name",),
+    "aws_iam_role": ("name",),
+    "aws_lambda_function": ("function_name",),
+    "aws_cloudwatch_log_group": ("name",),
+    "aws_lambda_permission": ("function_name", "statement_id"),
+}
 
 
 def _walk_modules(module):
@@ -218,3 +235,30 @@ def summary_line(layer, action, summary, seconds):
                     (("forget", "to forget"), ("replace", "replaced"), ("move", "moved")) if summary.get(key))
     return (f"{layer}: {action} {summary['add']} to add, {summary['change']} to change, "
             f"{summary['destroy']} to destroy{extra} ({seconds} s)")
+
+
+def adoptable_creates(plan_json):
+    """The resources ``plan_json`` creates (and nothing else) whose object an interrupted apply
+    could leave in AWS outside the state: ``[{address, type, id}]``, ``id`` being its import ID
+    (see ADOPTABLE). A create whose ID the plan does not know yet is left out."""
+    found = []
+    for item in plan_json.get("resource_changes") or []:
+        change = item.get("change") or {}
+        parts = ADOPTABLE.get(item.get("type"))
+        if item.get("mode") != "managed" or change.get("actions") != ["create"] or not parts:
+            continue
+        values = [(change.get("after") or {}).get(part) for part in parts]
+        if all(isinstance(value, str) and value for value in values):
+            found.append({"address": item["address"], "type": item["type"], "id": "/".join(values)})
+    return found
+
+
+def imports_not_found(stderr):
+    """The addresses whose import Terraform refused because no such object exists
+    ("Cannot import non-existent remote object"), from a failed plan's error output (wrapped
+    lines joined)."""
+    text = " ".join(stderr.split())
+    return sorted(set(_NOT_FOUND.findall(text)))
+
+
+_NOT_FOUND = re.compile(r'import an existing object to "([^"]+)", the provider detected that no object exists')

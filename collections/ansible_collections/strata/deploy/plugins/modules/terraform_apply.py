@@ -15,6 +15,11 @@ description:
     afterwards whatever happens. In check mode it plans and reports, and applies nothing.
   - Before anything is applied, a plan that destroys or replaces a table or bucket holding data is
     refused (O(guard_data), O(allow_replace)).
+  - Before applying, it journals in the working copy (C(.strata-creating.json)) the buckets, tables,
+    roles, functions, log groups and permissions the plan creates, and removes the journal when the apply
+    has ended. An apply killed after AWS created some of them, before Terraform saved them in the state,
+    leaves the journal; the next apply imports the journaled objects it would create again with the same
+    name (RV(adopted)), instead of stopping at "already exists", and creates those that do not exist.
   - Later layers may be planned side by side with this one (O(ahead)); their own runs then use those
     plans while nothing changed (O(ahead_id), O(ahead_ok)).
   - Unlike M(community.general.terraform) it runs no C(validate), C(workspace) or C(output)
@@ -139,6 +144,13 @@ outputs:
 resources:
   description: Managed resources in the state after the run (address, type, name of a table or bucket).
   returned: always
+  type: list
+  elements: dict
+adopted:
+  description: >-
+    The objects (C(address), C(type), C(id)) an interrupted apply created before Terraform saved them in the
+    state, which this apply imported instead of creating them again (see the module's notes).
+  returned: when an interrupted apply's objects were adopted
   type: list
   elements: dict
 planned_ahead:
