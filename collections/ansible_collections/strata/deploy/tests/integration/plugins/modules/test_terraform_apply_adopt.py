@@ -144,7 +144,7 @@ def test_an_apply_killed_after_aws_created_its_objects_is_adopted_by_the_next(ad
     finally:
         killed = signal_tree(proc.pid, 9)
         assert wait_gone(killed), killed
-    assert any(name == "terraform" for _, name in killed), killed
+    assert any(name == "terraform" for _pid, name in killed), killed
 
     # What the kill left: the table and the first bucket in AWS, not in the state; the journal.
     assert exists(layer) == {"table": True, "site": True, "logs": False}

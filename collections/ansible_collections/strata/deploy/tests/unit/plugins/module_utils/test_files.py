@@ -41,7 +41,7 @@ def test_writers_side_by_side_never_rename_each_others_file(tmp_path):
 
     def write(content):
         try:
-            for _ in range(50):
+            for _round in range(50):
                 files.write_if_changed(str(path), content, 0o644)
         except Exception as error:  # noqa: BLE001 (the test collects what any writer raised)
             errors.append(error)
