@@ -133,7 +133,8 @@ def minimality(logs: list[Path]) -> int:
     print(f"\niam minimality: {len(grants)} distinct authorizations granted to {DEPLOY_USER} in "
           f"{', '.join(log.stem for log in logs) or 'no log'}")
     if not grants:
-        print("iam minimality: nothing to weigh (no scenario ran as the scoped user: STRATA_MOLECULE_SCOPED=0?)")
+        print(f"iam minimality: nothing to weigh: no request of {DEPLOY_USER} was recorded (killsweep runs as the "
+              "administrator; the other scenarios do too with STRATA_MOLECULE_SCOPED=0)")
         return 0
     policies = REQUESTS / "iam"
     subprocess.run([sys.executable, str(ROOT / "tools" / "dev" / "iam_policies.py"), "--project", PROJECT,
