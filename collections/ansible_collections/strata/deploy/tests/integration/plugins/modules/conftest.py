@@ -3,14 +3,44 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Fixtures of strata.deploy's Terraform module tests: a layer that real Terraform plans and
 applies on a local backend with its built-in ``terraform_data`` resource (no provider, no
-network), and the modules run by ansible as a playbook runs them."""
+network), or with the real AWS provider against the emulator (:func:`aws_layer`), and the
+modules run by ansible as a playbook runs them."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from ansible_adhoc import run_module
+from ansible_collections.strata.deploy.plugins.module_utils.terraform_toolchain import find_mirror, render_config
+
+ROOT = Path(__file__).resolve().parents[8]
+AWS_PROVIDER = "registry.terraform.io/hashicorp/aws"
+AWS_PROVIDER_VERSION = "5.100.0"  # the preflight's strata_terraform_provider_version
+# The configuration's head in aws_layer: the AWS provider against the emulator and the input variable label.
+AWS_HEAD_TF = f"""\
+terraform {{
+  required_providers {{
+    aws = {{
+      source  = "hashicorp/aws"
+      version = "{AWS_PROVIDER_VERSION}"
+    }}
+  }}
+}}
+
+provider "aws" {{
+  region                      = "us-east-1"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  s3_use_path_style           = true
+}}
+
+variable "label" {{
+  type = string
+}}
+"""
 
 MAIN_TF = """\
 variable "label" {
@@ -67,4 +97,18 @@ def deployed(layer):
     """The layer applied once with label ``one``."""
     result = layer.run("terraform_apply", layer.args())
     assert result["applied"] is True, result
+    return layer
+
+
+@pytest.fixture
+def aws_layer(layer, emulator_endpoint):
+    """The layer with the real AWS provider (from this machine's filesystem mirror, through the
+    project's plugin cache) against the emulator; ``aws_layer.head`` is the configuration's head
+    (AWS_HEAD_TF), which a test's ``main.tf`` starts with."""
+    mirror = find_mirror(AWS_PROVIDER, AWS_PROVIDER_VERSION)
+    assert mirror, f"the AWS provider {AWS_PROVIDER_VERSION} is not in a filesystem mirror on this machine (see DESIGN.md)"
+    cache = ROOT / ".strata" / "terraform" / "plugin-cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    (layer.root / "cli.tfrc").write_text(render_config(mirror, [AWS_PROVIDER], str(cache)))
+    layer.head = AWS_HEAD_TF
     return layer

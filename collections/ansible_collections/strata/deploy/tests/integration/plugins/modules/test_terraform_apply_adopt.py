@@ -11,7 +11,6 @@ import json
 import subprocess
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -19,76 +18,46 @@ from ansible_adhoc import adhoc_command
 from interrupt_run import signal_tree, wait_gone  # tools/dev: kills a whole process tree
 from ansible_collections.strata.aws.plugins.module_utils.backup_aws import aws_client
 from ansible_collections.strata.deploy.plugins.module_utils import terraform_adopt as adopt
-from ansible_collections.strata.deploy.plugins.module_utils.terraform_toolchain import find_mirror, render_config
-
-PROVIDER = "registry.terraform.io/hashicorp/aws"
-VERSION = "5.100.0"  # the preflight's strata_terraform_provider_version
-ROOT = Path(__file__).resolve().parents[8]
 
 # The table and the first bucket are created at once; the pause holds the apply open after
 # them (Terraform saves the state at its end), and the second bucket waits for the pause.
-CONFIG_TF = f"""\
-terraform {{
-  required_providers {{
-    aws = {{
-      source  = "hashicorp/aws"
-      version = "{VERSION}"
-    }}
-  }}
-}}
-
-provider "aws" {{
-  region                      = "us-east-1"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  s3_use_path_style           = true
-}}
-
-variable "label" {{
-  type = string
-}}
-
-variable "pause" {{
+CONFIG_TF = """\
+variable "pause" {
   type = number
-}}
+}
 
-resource "aws_dynamodb_table" "visits" {{
+resource "aws_dynamodb_table" "visits" {
   name         = var.label
   billing_mode = "PAY_PER_REQUEST"
   hash_key     = "stat"
 
-  attribute {{
+  attribute {
     name = "stat"
     type = "S"
-  }}
-}}
+  }
+}
 
-resource "aws_s3_bucket" "site" {{
-  bucket = "${{var.label}}-site"
-}}
+resource "aws_s3_bucket" "site" {
+  bucket = "${var.label}-site"
+}
 
-resource "terraform_data" "pause" {{
-  provisioner "local-exec" {{
-    command = "sleep ${{var.pause}}"
-  }}
-}}
+resource "terraform_data" "pause" {
+  provisioner "local-exec" {
+    command = "sleep ${var.pause}"
+  }
+}
 
-resource "aws_s3_bucket" "logs" {{
-  bucket     = "${{var.label}}-logs"
+resource "aws_s3_bucket" "logs" {
+  bucket     = "${var.label}-logs"
   depends_on = [terraform_data.pause]
-}}
+}
 """
 
 
 @pytest.fixture
-def adopt_layer(layer, emulator_endpoint):
-    mirror = find_mirror(PROVIDER, VERSION)
-    assert mirror, f"the AWS provider {VERSION} is not in a filesystem mirror on this machine (see DESIGN.md)"
-    cache = ROOT / ".strata" / "terraform" / "plugin-cache"
-    cache.mkdir(parents=True, exist_ok=True)
-    (layer.root / "cli.tfrc").write_text(render_config(mirror, [PROVIDER], str(cache)))
-    (layer.source / "main.tf").write_text(CONFIG_TF)
+def adopt_layer(aws_layer):
+    layer = aws_layer
+    (layer.source / "main.tf").write_text(layer.head + CONFIG_TF)
     layer.label = f"strata-adopt-{uuid.uuid4().hex[:8]}"
     # State in S3, as strata keeps it: a local state file is written at every step of an apply,
     # the S3 backend's state only when the apply ends (or every 20 s of it at most).

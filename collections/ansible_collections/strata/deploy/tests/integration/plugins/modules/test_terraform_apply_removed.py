@@ -8,38 +8,11 @@ like a replacement, naming why and the way to forget it instead; a ``removed`` b
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import pytest
 
 from ansible_collections.strata.aws.plugins.module_utils.backup_aws import aws_client
-from ansible_collections.strata.deploy.plugins.module_utils.terraform_toolchain import find_mirror, render_config
 
-PROVIDER = "registry.terraform.io/hashicorp/aws"
-VERSION = "5.100.0"  # the preflight's strata_terraform_provider_version
-ROOT = Path(__file__).resolve().parents[8]
-
-PROVIDER_TF = f"""\
-terraform {{
-  required_providers {{
-    aws = {{
-      source  = "hashicorp/aws"
-      version = "{VERSION}"
-    }}
-  }}
-}}
-
-provider "aws" {{
-  region                      = "us-east-1"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-}}
-
-variable "label" {{
-  type = string
-}}
-"""
 TABLE_TF = """\
 resource "aws_dynamodb_table" "visits" {
   name         = var.label
@@ -64,14 +37,10 @@ removed {
 
 
 @pytest.fixture
-def table_layer(layer, emulator_endpoint):
+def table_layer(aws_layer):
     """The layer holding one DynamoDB table (named after the layer's ``label``) with two items."""
-    mirror = find_mirror(PROVIDER, VERSION)
-    assert mirror, f"the AWS provider {VERSION} is not in a filesystem mirror on this machine (see DESIGN.md)"
-    cache = ROOT / ".strata" / "terraform" / "plugin-cache"
-    cache.mkdir(parents=True, exist_ok=True)
-    (layer.root / "cli.tfrc").write_text(render_config(mirror, [PROVIDER], str(cache)))
-    (layer.source / "main.tf").write_text(PROVIDER_TF + TABLE_TF)
+    layer = aws_layer
+    (layer.source / "main.tf").write_text(layer.head + TABLE_TF)
     name = f"strata-removed-{uuid.uuid4().hex[:8]}"
     created = layer.run("terraform_apply", layer.args(label=name))
     assert created["applied"] is True, created
@@ -93,7 +62,7 @@ def test_a_removed_table_block_is_refused_and_a_removed_block_forgets_the_table(
     assert len(before) == 2
     args = table_layer.args(label=table_layer.table)
 
-    (table_layer.source / "main.tf").write_text(PROVIDER_TF)
+    (table_layer.source / "main.tf").write_text(table_layer.head)
     refused = table_layer.run("terraform_apply", args)
     assert refused["failed"] is True and refused["changed"] is False
     assert refused["msg"].startswith("Refusing to apply the demo layer: its plan would delete resources that hold data")
@@ -103,7 +72,7 @@ def test_a_removed_table_block_is_refused_and_a_removed_block_forgets_the_table(
     assert items(table_layer.table) == before
     assert [f"{r['type']}.{r['name']}" for r in table_layer.state()["resources"]] == ["aws_dynamodb_table.visits"]
 
-    (table_layer.source / "main.tf").write_text(PROVIDER_TF + REMOVED_TF)
+    (table_layer.source / "main.tf").write_text(table_layer.head + REMOVED_TF)
     forgot = table_layer.run("terraform_apply", args)
     assert forgot.get("failed") is not True, forgot
     assert forgot["changed"] is True and forgot["applied"] is True
