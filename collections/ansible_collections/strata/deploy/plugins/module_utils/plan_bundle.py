@@ -22,6 +22,7 @@ import os
 import re
 
 from ansible_collections.strata.deploy.plugins.module_utils import files
+from ansible_collections.strata.deploy.plugins.module_utils import terraform_adopt as adopt
 
 MANIFEST = "manifest.json"
 FORMAT = "strata-plan-bundle/1"
@@ -156,9 +157,8 @@ def layer_refusal(layer, expected, found):
 def interrupted_refusal(layer, entries):
     """The message refusing a reviewed plan that creates again what an interrupted apply created
     (``entries``: terraform_adopt's journal entries)."""
-    names = ", ".join(f"{entry['address']} ({entry['id']})" for entry in entries)
     return (f"Refusing to apply the reviewed plan of the {layer} layer: an apply of it was interrupted after AWS "
-            f"created {names}, which this plan creates again and would stop at 'already exists'. Nothing was "
+            f"created {adopt.describe(entries)}, which this plan creates again and would stop at 'already exists'. Nothing was "
             "changed. Run playbooks/deploy.yml with the same inventory and no plan_bundle (it imports them into the "
             "state), then playbooks/plan.yml again and review the new bundle.")
 

@@ -90,8 +90,12 @@ def plan_importing(tf, plan_file, plan_args, entries):
     return tf.plan(plan_file, *plan_args), []
 
 
+def describe(entries):
+    """Journal ``entries`` as messages name them: ``<address> (<import ID>)``, comma-separated."""
+    return ", ".join(f"{entry['address']} ({entry['id']})" for entry in entries)
+
+
 def adopted_warning(layer, entries):
     """What the run says when it adopted ``entries``."""
-    names = ", ".join(f"{entry['address']} ({entry['id']})" for entry in entries)
-    return (f"{layer}: adopted {names}: created by an apply that was interrupted before Terraform saved them "
+    return (f"{layer}: adopted {describe(entries)}: created by an apply that was interrupted before Terraform saved them "
             "in the state, and imported instead of created again.")

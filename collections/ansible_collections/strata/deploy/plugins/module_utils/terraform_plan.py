@@ -30,6 +30,8 @@ ADOPTABLE = {
     "aws_cloudwatch_log_group": ("name",),
     "aws_lambda_permission": ("function_name", "statement_id"),
 }
+# Terraform's words for an import block whose object does not exist (wrapped lines joined).
+_NOT_FOUND = re.compile(r'import an existing object to "([^"]+)", the provider detected that no object exists')
 
 
 def _walk_modules(module):
@@ -259,6 +261,3 @@ def imports_not_found(stderr):
     lines joined)."""
     text = " ".join(stderr.split())
     return sorted(set(_NOT_FOUND.findall(text)))
-
-
-_NOT_FOUND = re.compile(r'import an existing object to "([^"]+)", the provider detected that no object exists')
