@@ -12,6 +12,7 @@ import pytest
 
 from ansible_collections.strata.deploy.plugins.module_utils import plan_bundle as pb
 from ansible_collections.strata.deploy.plugins.module_utils import plan_bundle_jobs as jobs
+from ansible_collections.strata.deploy.plugins.module_utils import terraform_adopt as adopt
 from ansible_collections.strata.deploy.plugins.module_utils.terraform_jobs import start
 from ansible_collections.strata.deploy.plugins.module_utils.terraform_runner import Runner, TerraformError
 from ansible_collections.strata.deploy.plugins.module_utils.terraform_workdir import PLAN_FILE
@@ -169,3 +170,31 @@ def test_a_reviewed_replacement_of_a_table_is_named_and_still_guarded(layer):
     with pytest.raises(TerraformError, match="allow_replace=aws_dynamodb_table.visits"):
         run(jobs.apply_reviewed, fake, work, *reviewed(manifest, bundle))
     assert "apply" not in fake.calls
+
+
+CREATE_PLAN = {"resource_changes": [{"address": "aws_dynamodb_table.visits", "mode": "managed", "type": "aws_dynamodb_table",
+                                     "change": {"actions": ["create"], "before": None, "after": {"name": "v"}}}],
+               "planned_values": {"outputs": {}}}
+
+
+def test_a_reviewed_plan_that_creates_again_what_an_interrupted_apply_created_is_refused(layer):
+    # The apply of a reviewed plan journals what it creates (terraform_adopt.py) until it ends:
+    # killed in between, the journal stays and the same plan would stop at "already exists".
+    work, bundle = layer
+    _unused, result = plan_into_bundle(work, bundle, CREATE_PLAN)
+    manifest = write_bundle(bundle, result)
+    adopt.record(str(work), CREATE_PLAN)
+    fake = FakeTerraform(work, CREATE_PLAN)
+    with pytest.raises(TerraformError, match=r"an apply of it was interrupted after AWS created "
+                                             r"aws_dynamodb_table.visits \(v\)") as refused:
+        run(jobs.apply_reviewed, fake, work, *reviewed(manifest, bundle), check_mode=True)
+    assert "Nothing was changed" in refused.value.msg and refused.value.details["bundle_refused"]
+    assert refused.value.details["interrupted"] == [
+        {"address": "aws_dynamodb_table.visits", "type": "aws_dynamodb_table", "id": "v"}]
+    assert "apply" not in fake.calls
+
+    # Once the journal is gone (a deploy adopted the table), the same plan's apply journals and clears.
+    adopt.clear(str(work))
+    applied = run(jobs.apply_reviewed, fake, work, *reviewed(manifest, bundle))
+    assert applied["applied"] is True and fake.applied == [str(bundle / "stateful.tfplan")]
+    assert adopt.journal(str(work)) == []
